@@ -1,0 +1,1 @@
+"""Presession server: the HTTP API, the live room, jobs and persistence."""

@@ -1,0 +1,50 @@
+"""Domain errors: each carries a stable code and a message a person can act on.
+
+The web layer maps each class to an HTTP status in one table (`server.web.errors`); the
+live room maps them to `{"ok": false, "error": ...}` acks. Domain code knows neither.
+"""
+
+from __future__ import annotations
+
+
+class PresessionError(Exception):
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class BadRequest(PresessionError):
+    code = "bad_request"
+
+
+class Invalid(PresessionError):
+    """Well-formed input that breaks a rule (a missing field, an unknown country code)."""
+
+    code = "invalid"
+
+
+class NotFound(PresessionError):
+    code = "not_found"
+
+
+class Unauthenticated(PresessionError):
+    code = "unauthenticated"
+
+
+class Forbidden(PresessionError):
+    code = "forbidden"
+
+
+class Conflict(PresessionError):
+    code = "conflict"
+
+
+class TooLarge(PresessionError):
+    code = "too_large"

@@ -1,0 +1,31 @@
+"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from server.keys import DATABASE, TOOLS
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz", name="healthz")
+async def healthz(request: web.Request) -> web.Response:
+    checks: dict[str, Any] = {}
+    try:
+        dialect = await request.app[DATABASE].ping()
+        checks["database"] = {"ok": True, "dialect": dialect}
+    except Exception as error:
+        log.warning("health check: database unreachable: %s", error)
+        checks["database"] = {"ok": False, "error": "the database does not answer"}
+    for tool in await request.app[TOOLS].statuses():
+        checks[tool.name] = {"ok": tool.ok, "version": tool.version, "error": tool.error}
+    healthy = all(check["ok"] for check in checks.values())
+    return web.json_response(
+        {"status": "ok" if healthy else "unhealthy", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,15 @@
+"""Every dependency the application holds, under one typed key each."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from media.tools import ToolChecker
+from server.db import Database
+from server.identity.service import Identity
+from server.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+IDENTITY = web.AppKey("identity", Identity)
+TOOLS = web.AppKey("tools", ToolChecker)

@@ -1,0 +1,236 @@
+"""Persistent domain: typed SQLAlchemy models, portable between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Stores UTC, returns aware UTC datetimes on every database."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    SPEAKER = "speaker"
+    DELEGATE = "delegate"
+
+
+class OrganisationKind(enum.StrEnum):
+    CSO = "cso"
+    NHRI = "nhri"
+    COALITION = "coalition"
+
+
+class Phase(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    SCREENING = "screening"
+    QA = "qa"
+    CLOSED = "closed"
+
+
+class StatementState(enum.StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    UPLOADING = "uploading"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Review(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    return sa.Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    application_deadline: Mapped[datetime | None]
+    statement_deadline: Mapped[datetime | None]
+    max_statement_seconds: Mapped[int] = mapped_column(default=300)
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: ["en", "fr", "es"])
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sessions: Mapped[list[CountrySession]] = relationship(
+        back_populates="event", order_by="CountrySession.starts_at"
+    )
+
+
+class Mission(Base):
+    """The permanent mission of a State, identified by its ISO 3166-1 alpha-2 code."""
+
+    __tablename__ = "missions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(sa.String(2), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+
+
+class CountrySession(Base):
+    """The pre-session on one State under Review: screening, then questions."""
+
+    __tablename__ = "country_sessions"
+    __table_args__ = (sa.UniqueConstraint("event_id", "country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"), default=Phase.SCHEDULED)
+    # Every change in the live room takes the next version (see the live-room design).
+    version: Mapped[int] = mapped_column(default=0)
+    max_speakers: Mapped[int] = mapped_column(default=6)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+    statements: Mapped[list[Statement]] = relationship(
+        back_populates="country_session", order_by="Statement.position"
+    )
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role != 'speaker' OR organisation_id IS NOT NULL)"
+            " AND (role != 'delegate' OR mission_id IS NOT NULL)",
+            name="person_belongs",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    mission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("missions.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    mission: Mapped[Mission | None] = relationship()
+
+
+class SessionAccess(Base):
+    """Which country sessions a speaker or delegate may enter (moderators enter all)."""
+
+    __tablename__ = "session_access"
+
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    country_session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("country_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Statement(Base):
+    """An organisation's slot in a session's playlist, and later its recording."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("country_sessions.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    speaker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    position: Mapped[int]
+    state: Mapped[StatementState] = mapped_column(
+        _enum(StatementState, "statement_state"), default=StatementState.AWAITING_UPLOAD
+    )
+    review: Mapped[Review] = mapped_column(_enum(Review, "review"), default=Review.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    country_session: Mapped[CountrySession] = relationship(back_populates="statements")
+    organisation: Mapped[Organisation] = relationship()
+    speaker: Mapped[Person | None] = relationship()
+
+
+class Invitation(Base):
+    """A signed, expiring link that signs its person in; revocable."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
+    country_session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("country_sessions.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class Login(Base):
+    """A signed-in browser or client; the bearer token is stored only as its SHA-256."""
+
+    __tablename__ = "logins"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship()

@@ -1,0 +1,134 @@
+"""Settings: one frozen object built from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PREFIX = "PRESESSION_"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    secret: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = ""
+    public_url: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    redis_url: str | None = None
+    production: bool = False
+    # A JSON request body larger than this is refused with 413 before it is parsed.
+    max_json_bytes: int = 64 * 1024
+    max_upload_bytes: int = 4 * 1024**3
+    max_statement_seconds: int = 300
+    invitation_days: int = 30
+    login_days: int = 14
+    sqlite_busy_timeout_ms: int = 10_000
+    # FULL: a committed question survives a power cut, not only a crash.
+    sqlite_synchronous: str = "FULL"
+    event_timezone: str = "Europe/Zurich"
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(
+                self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'presession.db'}"
+            )
+        if not self.public_url:
+            object.__setattr__(self, "public_url", f"http://localhost:{self.port}")
+        origins = (origin_of(self.public_url), *self.allowed_origins)
+        object.__setattr__(self, "allowed_origins", tuple(dict.fromkeys(origins)))
+        if len(self.secret) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"{PREFIX}SECRET must be at least {MIN_SECRET_LENGTH} characters long"
+            )
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every `PRESESSION_*` variable; a production start without a secret fails."""
+        env = os.environ if environ is None else environ
+        production = env.get(f"{PREFIX}ENV", "development") == "production"
+        data_dir = Path(env.get(f"{PREFIX}DATA_DIR", "data")).resolve()
+        secret = env.get(f"{PREFIX}SECRET", "")
+        if not secret:
+            if production:
+                raise SettingsError(f"{PREFIX}SECRET is required when {PREFIX}ENV=production")
+            secret = development_secret(data_dir)
+        port = _int(env, "PORT", 8080)
+        return cls(
+            data_dir=data_dir,
+            secret=secret,
+            host=env.get(f"{PREFIX}HOST", "0.0.0.0" if production else "127.0.0.1"),  # noqa: S104
+            port=port,
+            database_url=env.get(f"{PREFIX}DATABASE_URL", ""),
+            public_url=env.get(f"{PREFIX}PUBLIC_URL", "").rstrip("/"),
+            allowed_origins=_origins(env.get(f"{PREFIX}ALLOWED_ORIGINS", "")),
+            redis_url=env.get(f"{PREFIX}REDIS_URL") or None,
+            production=production,
+            max_json_bytes=_int(env, "MAX_JSON_BYTES", cls.max_json_bytes),
+            max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            max_statement_seconds=_int(env, "MAX_STATEMENT_SECONDS", cls.max_statement_seconds),
+            invitation_days=_int(env, "INVITATION_DAYS", cls.invitation_days),
+            login_days=_int(env, "LOGIN_DAYS", cls.login_days),
+            sqlite_busy_timeout_ms=_int(env, "SQLITE_BUSY_TIMEOUT_MS", cls.sqlite_busy_timeout_ms),
+            sqlite_synchronous=env.get(f"{PREFIX}SQLITE_SYNCHRONOUS", cls.sqlite_synchronous),
+            event_timezone=env.get(f"{PREFIX}EVENT_TIMEZONE", cls.event_timezone),
+        )
+
+
+def development_secret(data_dir: Path) -> str:
+    """A random secret kept in the data directory, so links survive a restart."""
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"not an http(s) URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    if "*" in raw:
+        raise SettingsError(f"{PREFIX}ALLOWED_ORIGINS lists origins; '*' is not allowed")
+    return tuple(origin_of(item.strip()) for item in raw.split(",") if item.strip())
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(f"{PREFIX}{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise SettingsError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from error

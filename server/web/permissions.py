@@ -1,0 +1,116 @@
+"""Who may call what: the whole permission map on one screen, applied in one middleware.
+
+Every named route must appear here; the app refuses to start otherwise (deny by default).
+`in_session` routes also require the caller to belong to the `{session_id}` in the path.
+Cookie-authenticated requests that change state must come from an allowed origin (CSRF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from server.errors import Forbidden, Unauthenticated
+from server.identity.principal import ORGANISER_ROLES, Principal
+from server.keys import IDENTITY, SETTINGS
+from server.models import Role
+
+SESSION_COOKIE = "presession_session"
+PRINCIPAL = web.RequestKey("principal", Principal | None)  # type: ignore[arg-type]
+
+ANYONE: frozenset[Role] | None = None
+SIGNED_IN = frozenset(Role)
+ORGANISERS = ORGANISER_ROLES
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role] | None
+    in_session: bool = False
+
+
+PERMISSIONS: Mapping[str, Rule] = {
+    # route name               who may call it
+    "home": Rule(ANYONE),
+    "page": Rule(ANYONE),
+    "client": Rule(ANYONE),
+    "healthz": Rule(ANYONE),
+    "join": Rule(ANYONE),
+    "login": Rule(ANYONE),
+    "logout": Rule(SIGNED_IN),
+    "me": Rule(SIGNED_IN),
+    "sessions.list": Rule(ANYONE),
+    "sessions.detail": Rule(SIGNED_IN, in_session=True),
+    "invitations.create": Rule(ORGANISERS, in_session=True),
+}
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_map_covers(app: web.Application) -> None:
+    """Fail at start-up when a route has no name or no entry in the permission map."""
+    for route in app.router.routes():
+        name = route.name or route.resource and route.resource.name
+        if not name or name not in PERMISSIONS:
+            raise RuntimeError(f"route {route.method} {route.resource} has no permission rule")
+
+
+async def authenticate(request: web.Request) -> Principal | None:
+    identity = request.app[IDENTITY]
+    header = request.headers.get("Authorization", "")
+    scheme, _, bearer = header.partition(" ")
+    if header:
+        if scheme.lower() != "bearer" or not bearer.strip():
+            raise Unauthenticated("The Authorization header must be 'Bearer TOKEN'.")
+        return await identity.principal(bearer.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return await identity.principal(cookie, via_cookie=True)
+    return None
+
+
+def check_origin(request: web.Request, principal: Principal | None) -> None:
+    """Refuse a cross-site request that would act with the visitor's cookie."""
+    if request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("Origin")
+    allowed = request.app[SETTINGS].allowed_origins
+    if origin is not None and origin.lower() not in allowed:
+        raise Forbidden("Requests from this origin are not allowed.", code="bad_origin")
+    if origin is None and principal is not None and principal.via_cookie:
+        raise Forbidden("A request signed in by cookie must carry an Origin header.", code="bad_origin")
+
+
+@web.middleware
+async def enforce_permissions(request: web.Request, handler: Handler) -> web.StreamResponse:
+    route = request.match_info.route
+    name = route.name or (route.resource.name if route.resource else None)
+    if name is None:  # no route matched: let aiohttp answer 404 or 405
+        return await handler(request)
+    rule = PERMISSIONS[name]
+    principal = await authenticate(request)
+    check_origin(request, principal)
+    request[PRINCIPAL] = principal
+    if rule.roles is not None:
+        if principal is None:
+            raise Unauthenticated("Sign in with your invitation link first (or again: it expired).")
+        if principal.role not in rule.roles:
+            raise Forbidden("Your role does not allow this.")
+    if rule.in_session:
+        assert principal is not None, "in_session rules need a signed-in caller"
+        session_id = request.match_info.get("session_id", "")
+        # A path that cannot name a session falls through to the handler's 404.
+        if session_id.isdigit() and not principal.may_enter(int(session_id)):
+            raise Forbidden("You are not a participant of this session.")
+    return await handler(request)
+
+
+def principal_of(request: web.Request) -> Principal:
+    """The caller of a route whose rule requires sign-in."""
+    principal = request[PRINCIPAL]
+    if principal is None:
+        raise Unauthenticated("Sign in with your invitation link first.")
+    return principal

@@ -1,0 +1,46 @@
+"""Reading request input safely: bounded JSON objects and typed fields."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from server.errors import BadRequest, Invalid, NotFound, TooLarge
+from server.keys import SETTINGS
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object; 413 past the app's size limit, 400 when it is not JSON."""
+    limit = request.app[SETTINGS].max_json_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(f"The request body is larger than {limit} bytes.")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as error:
+        raise TooLarge(f"The request body is larger than {limit} bytes.") from error
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadRequest("The request body is not valid JSON.", code="bad_json") from error
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.", code="bad_json")
+    return body
+
+
+def string_field(body: dict[str, Any], name: str, *, max_length: int = 2000) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"'{name}' is required and must be a non-empty string.")
+    if len(value) > max_length:
+        raise Invalid(f"'{name}' is longer than {max_length} characters.")
+    return value.strip()
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """A numeric id from the path; anything else cannot name a record, hence 404."""
+    raw = request.match_info[name]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise NotFound(f"No such {name.removesuffix('_id').replace('_', ' ')}.")
+    return int(raw)
