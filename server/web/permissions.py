@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from server.errors import Forbidden, Unauthenticated
+from server.errors import Forbidden, NotFound, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
-from server.keys import IDENTITY, SETTINGS
-from server.models import Role
+from server.keys import DATABASE, IDENTITY, SETTINGS
+from server.models import CountrySession, Role
 
 SESSION_COOKIE = "presession_session"
 PRINCIPAL = web.RequestKey("principal", Principal | None)  # type: ignore[arg-type]
@@ -72,7 +72,7 @@ async def authenticate(request: web.Request) -> Principal | None:
     return None
 
 
-def check_origin(request: web.Request, principal: Principal | None) -> None:
+def check_origin(request: web.Request, rule: Rule, principal: Principal | None) -> None:
     """Refuse a cross-site request that would act with the visitor's cookie."""
     if request.method in SAFE_METHODS:
         return
@@ -80,7 +80,8 @@ def check_origin(request: web.Request, principal: Principal | None) -> None:
     allowed = request.app[SETTINGS].allowed_origins
     if origin is not None and origin.lower() not in allowed:
         raise Forbidden("Requests from this origin are not allowed.", code="bad_origin")
-    if origin is None and principal is not None and principal.via_cookie:
+    acts_as_cookie_holder = rule.roles is not None and principal is not None and principal.via_cookie
+    if origin is None and acts_as_cookie_holder:
         raise Forbidden("A request signed in by cookie must carry an Origin header.", code="bad_origin")
 
 
@@ -92,7 +93,7 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
         return await handler(request)
     rule = PERMISSIONS[name]
     principal = await authenticate(request)
-    check_origin(request, principal)
+    check_origin(request, rule, principal)
     request[PRINCIPAL] = principal
     if rule.roles is not None:
         if principal is None:
@@ -102,8 +103,12 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
     if rule.in_session:
         assert principal is not None, "in_session rules need a signed-in caller"
         session_id = request.match_info.get("session_id", "")
-        # A path that cannot name a session falls through to the handler's 404.
+        # A path that cannot name a session falls through to the handler's 404. The programme
+        # is public, so telling "no such session" from "not yours" gives nothing away.
         if session_id.isdigit() and not principal.may_enter(int(session_id)):
+            async with request.app[DATABASE].read() as session:
+                if await session.get(CountrySession, int(session_id)) is None:
+                    raise NotFound("No such session.")
             raise Forbidden("You are not a participant of this session.")
     return await handler(request)
 

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.app import create_app
+from server.keys import DATABASE, IDENTITY
+from server.settings import Settings
+from tests.factories import Seed, seed
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+ClientFactory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", secret=TEST_SECRET)
+
+
+@pytest.fixture
+async def client(aiohttp_client: ClientFactory, settings: Settings) -> TestClient:  # type: ignore[type-arg]
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+async def seeded(client: TestClient) -> Seed:  # type: ignore[type-arg]
+    app = client.server.app
+    return await seed(app[DATABASE], app[IDENTITY])
+
+
+@pytest.fixture
+async def bearer(client: TestClient, seeded: Seed) -> AsyncIterator[Callable[[str], Awaitable[dict[str, str]]]]:  # type: ignore[type-arg]
+    """Sign a seeded person in; returns their Authorization header."""
+
+    async def sign_in(label: str) -> dict[str, str]:
+        response = await client.post("/api/login", json={"invitation": seeded.tokens[label]})
+        assert response.status == 200, await response.text()
+        client.session.cookie_jar.clear()  # the caller is known by the bearer token alone
+        return {"Authorization": f"Bearer {(await response.json())['token']}"}
+
+    yield sign_in

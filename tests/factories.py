@@ -1,0 +1,80 @@
+"""Test data through the real services: an event, two country sessions and their people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from server.db import Database
+from server.identity.invitations import InvitationRequest, invite
+from server.identity.service import Identity
+from server.models import CountrySession, Event, Invitation, OrganisationKind, Role, utcnow
+
+
+@dataclass(frozen=True)
+class Seed:
+    event_id: int
+    session_id: int  # Belgium
+    other_session_id: int  # Denmark
+    tokens: dict[str, str]  # invitation tokens by person label
+    statement_id: int
+
+
+async def seed(database: Database, identity: Identity) -> Seed:
+    """Belgium and Denmark sessions; an admin, a moderator, a speaker and delegates."""
+    now = utcnow()
+    async with database.write() as session:
+        event = Event(slug="test-event", name="Test pre-sessions", timezone="Europe/Zurich")
+        session.add(event)
+        await session.flush()
+        start = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+        belgium = CountrySession(
+            event_id=event.id, country="BE", starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+        denmark = CountrySession(
+            event_id=event.id,
+            country="DK",
+            starts_at=start + timedelta(hours=4),
+            ends_at=start + timedelta(hours=5),
+        )
+        session.add_all([belgium, denmark])
+        await session.flush()
+        people = {
+            "admin": InvitationRequest(role=Role.ADMIN, event_id=event.id, name="Ada Admin"),
+            "moderator": InvitationRequest(role=Role.MODERATOR, event_id=event.id, name="Mo"),
+            "speaker": InvitationRequest(
+                role=Role.SPEAKER,
+                event_id=event.id,
+                country_session_id=belgium.id,
+                organisation_name="Ligue des droits humains",
+                organisation_kind=OrganisationKind.CSO,
+            ),
+            "delegate": InvitationRequest(
+                role=Role.DELEGATE,
+                event_id=event.id,
+                country_session_id=belgium.id,
+                mission_country="FR",
+            ),
+            "other_delegate": InvitationRequest(
+                role=Role.DELEGATE,
+                event_id=event.id,
+                country_session_id=denmark.id,
+                mission_country="JP",
+            ),
+        }
+        tokens: dict[str, str] = {}
+        statement_id = 0
+        for label, request in people.items():
+            invited = await invite(session, request, now=now, lifetime=timedelta(days=30))
+            tokens[label] = identity.invitation_token(invited.invitation)
+            if invited.statement is not None:
+                statement_id = invited.statement.id
+        return Seed(event.id, belgium.id, denmark.id, tokens, statement_id)
+
+
+async def expire_invitations(database: Database) -> None:
+    """Move every invitation's stored expiry into the past (the signed one stays valid)."""
+    async with database.write() as session:
+        await session.execute(
+            Invitation.__table__.update().values(expires_at=utcnow() - timedelta(seconds=1))
+        )

@@ -1,0 +1,116 @@
+"""Migrations from empty, the SQLite pragmas, and serialised writers on both engines."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic import command
+from alembic.util.exc import CommandError
+from sqlalchemy import select, text
+
+from server.db import Database, alembic_config
+from server.identity.invitations import InvitationRequest, invite
+from server.models import CountrySession, Event, Role, Statement, utcnow
+from server.settings import Settings
+from tests.databases import postgres_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        database = Database(settings)
+        await database.upgrade()
+        yield database
+        await database.close()
+        return
+    async with postgres_database() as url:
+        database = Database(dataclasses.replace(settings, database_url=url))
+        await database.upgrade()
+        yield database
+        await database.close()
+
+
+async def test_migrations_match_the_models(database: Database) -> None:
+    def check(connection: object) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.check(config)  # raises when the models need a migration the tree lacks
+
+    async with database.engine.connect() as connection:
+        try:
+            await connection.run_sync(check)
+        except CommandError as error:
+            pytest.fail(f"models and migrations differ: {error}")
+        tables = await connection.run_sync(
+            lambda sync: set(sync.dialect.get_table_names(sync))
+        )
+    assert {"events", "country_sessions", "people", "statements", "invitations"} <= tables
+
+
+async def test_upgrade_twice_is_harmless(database: Database) -> None:
+    await database.upgrade()
+    assert await database.ping() in ("sqlite", "postgresql")
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(settings: Settings) -> None:
+    database = Database(settings)
+    await database.upgrade()
+    async with database.read() as session:
+        assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 10_000
+    await database.close()
+
+
+async def test_a_failed_write_changes_nothing(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.write() as session:
+            session.add(Event(slug="rolled-back", name="x", timezone="UTC"))
+            await session.flush()
+            raise RuntimeError("boom")
+    async with database.read() as session:
+        assert await session.scalar(select(Event).where(Event.slug == "rolled-back")) is None
+
+
+async def test_fifty_concurrent_writers_get_distinct_positions(database: Database) -> None:
+    async with database.write() as session:
+        event = Event(slug="busy", name="Busy", timezone="Europe/Zurich")
+        session.add(event)
+        await session.flush()
+        start = datetime(2030, 1, 1, tzinfo=UTC)
+        country_session = CountrySession(
+            event_id=event.id, country="PW", starts_at=start, ends_at=start, max_speakers=100
+        )
+        session.add(country_session)
+        await session.flush()
+        event_id, session_id = event.id, country_session.id
+
+    async def add_speaker(index: int) -> int:
+        async with database.write() as session:
+            invited = await invite(
+                session,
+                InvitationRequest(
+                    role=Role.SPEAKER,
+                    event_id=event_id,
+                    country_session_id=session_id,
+                    organisation_name=f"Organisation {index}",
+                ),
+                now=utcnow(),
+                lifetime=timedelta(days=1),
+            )
+            assert invited.statement is not None
+            return invited.statement.position
+
+    positions = await asyncio.gather(*(add_speaker(index) for index in range(50)))
+    assert sorted(positions) == list(range(1, 51))
+    async with database.read() as session:
+        stored = (
+            await session.scalars(
+                select(Statement.position).where(Statement.country_session_id == session_id)
+            )
+        ).all()
+    assert sorted(stored) == list(range(1, 51))
