@@ -20,7 +20,7 @@ class ToolStatus:
         return self.version is not None
 
 
-async def tool_status(name: str, timeout: float = 10.0) -> ToolStatus:
+async def tool_status(name: str, time_limit: float = 10.0) -> ToolStatus:
     """Run `NAME -version` and read the version from its first line."""
     try:
         process = await asyncio.create_subprocess_exec(
@@ -33,11 +33,11 @@ async def tool_status(name: str, timeout: float = 10.0) -> ToolStatus:
     except FileNotFoundError:
         return ToolStatus(name, None, f"{name} is not installed")
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+        output, _ = await asyncio.wait_for(process.communicate(), time_limit)
     except TimeoutError:
         process.kill()
         await process.wait()
-        return ToolStatus(name, None, f"{name} -version did not answer in {timeout:.0f} s")
+        return ToolStatus(name, None, f"{name} -version did not answer in {time_limit:.0f} s")
     first_line = output.decode(errors="replace").partition("\n")[0]
     words = first_line.split()
     if process.returncode != 0 or len(words) < 3 or words[1] != "version":

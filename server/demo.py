@@ -25,14 +25,41 @@ EVENT_NAME = "UPR Pre-sessions 38"
 COUNTRIES = ("BE", "DK", "EE", "LV", "MZ", "NA", "NE", "PW", "PY", "SC", "SL", "SG", "SB", "SO")
 # Missions that often take the floor; each session gets three of them besides the State under
 # Review's own.
-OTHER_MISSIONS = ("FR", "BR", "JP", "CA", "MX", "NL", "CH", "ZA", "AR", "IN", "KE", "NO", "UY", "PT")
+OTHER_MISSIONS = (
+    "FR",
+    "BR",
+    "JP",
+    "CA",
+    "MX",
+    "NL",
+    "CH",
+    "ZA",
+    "AR",
+    "IN",
+    "KE",
+    "NO",
+    "UY",
+    "PT",
+)
 GENEVA = ZoneInfo("Europe/Zurich")
 SLOTS_GENEVA = (time(10, 0), time(14, 30))
 SESSION_LENGTH = timedelta(minutes=90)
 SPEAKERS = (
-    (OrganisationKind.NHRI, "{name} Human Rights Commission", "The national human rights institution's assessment"),
-    (OrganisationKind.COALITION, "Coalition for the UPR of {name}", "Civic space and the freedom of expression"),
-    (OrganisationKind.CSO, "{name} Women's Rights Network", "Gender-based violence and access to justice"),
+    (
+        OrganisationKind.NHRI,
+        "{name} Human Rights Commission",
+        "The national human rights institution's assessment",
+    ),
+    (
+        OrganisationKind.COALITION,
+        "Coalition for the UPR of {name}",
+        "Civic space and the freedom of expression",
+    ),
+    (
+        OrganisationKind.CSO,
+        "{name} Women's Rights Network",
+        "Gender-based violence and access to justice",
+    ),
 )
 
 
@@ -73,8 +100,12 @@ async def create_demo(database: Database, identity: Identity, settings: Settings
     summary["base_url"] = settings.public_url
     summary["invitations"] = {
         "moderator": identity.invitation_token(moderator.invitation),
-        "speakers": [_entry(identity, item) for item in invited if item.person.role is Role.SPEAKER],
-        "delegates": [_entry(identity, item) for item in invited if item.person.role is Role.DELEGATE],
+        "speakers": [
+            _entry(identity, item) for item in invited if item.person.role is Role.SPEAKER
+        ],
+        "delegates": [
+            _entry(identity, item) for item in invited if item.person.role is Role.DELEGATE
+        ],
     }
     return summary
 

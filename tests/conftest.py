@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,10 @@ async def seeded(client: TestClient) -> Seed:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-async def bearer(client: TestClient, seeded: Seed) -> AsyncIterator[Callable[[str], Awaitable[dict[str, str]]]]:  # type: ignore[type-arg]
+async def bearer(
+    client: TestClient,  # type: ignore[type-arg]
+    seeded: Seed,
+) -> Callable[[str], Awaitable[dict[str, str]]]:
     """Sign a seeded person in; returns their Authorization header."""
 
     async def sign_in(label: str) -> dict[str, str]:
@@ -42,4 +45,4 @@ async def bearer(client: TestClient, seeded: Seed) -> AsyncIterator[Callable[[st
         client.session.cookie_jar.clear()  # the caller is known by the bearer token alone
         return {"Authorization": f"Bearer {(await response.json())['token']}"}
 
-    yield sign_in
+    return sign_in

@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
-ADMIN_DSN = os.environ.get("PRESESSION_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_DSN = os.environ.get(
+    "PRESESSION_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @asynccontextmanager

@@ -88,9 +88,15 @@ def _check_shape(request: InvitationRequest) -> None:
     if role is Role.SPEAKER and (not request.organisation_name or request.mission_country):
         raise Invalid("A speaker belongs to an organisation: name it (and no mission).")
     if role is Role.DELEGATE and (not request.mission_country or request.organisation_name):
-        raise Invalid("A delegate belongs to a mission: give its country code (and no organisation).")
-    if role in (Role.ADMIN, Role.MODERATOR) and (request.mission_country or request.organisation_name):
-        raise Invalid(f"A {role.value} belongs to the organisers, not to a mission or organisation.")
+        raise Invalid(
+            "A delegate belongs to a mission: give its country code (and no organisation)."
+        )
+    if role in (Role.ADMIN, Role.MODERATOR) and (
+        request.mission_country or request.organisation_name
+    ):
+        raise Invalid(
+            f"A {role.value} belongs to the organisers, not to a mission or organisation."
+        )
     for text in (request.name, request.organisation_name, request.statement_title):
         if text is not None and len(text) > 200:
             raise Invalid("Names and titles are at most 200 characters long.")

@@ -55,7 +55,9 @@ class Identity:
                 )
             invitation.last_used_at = now
             await session.execute(
-                delete(Login).where(Login.person_id == invitation.person_id, Login.expires_at <= now)
+                delete(Login).where(
+                    Login.person_id == invitation.person_id, Login.expires_at <= now
+                )
             )
             bearer = new_bearer_token()
             expires_at = now + self._login_lifetime
@@ -92,14 +94,14 @@ class Identity:
 
     async def sign_out(self, bearer: str) -> None:
         async with self._database.write() as session:
-            await session.execute(delete(Login).where(Login.token_hash == hash_bearer_token(bearer)))
+            await session.execute(
+                delete(Login).where(Login.token_hash == hash_bearer_token(bearer))
+            )
 
 
 async def _session_ids(session: AsyncSession, person: Person) -> frozenset[int]:
     if person.role in ORGANISER_ROLES:
         query = select(CountrySession.id).where(CountrySession.event_id == person.event_id)
     else:
-        query = select(SessionAccess.country_session_id).where(
-            SessionAccess.person_id == person.id
-        )
+        query = select(SessionAccess.country_session_id).where(SessionAccess.person_id == person.id)
     return frozenset((await session.scalars(query)).all())

@@ -42,7 +42,9 @@ class InvitationSigner:
             case [int(invitation_id), int(expires)]:
                 claim = InvitationClaim(invitation_id, datetime.fromtimestamp(expires, UTC))
             case _:
-                raise Unauthenticated("This invitation link is not valid.", code="invitation_invalid")
+                raise Unauthenticated(
+                    "This invitation link is not valid.", code="invitation_invalid"
+                )
         if claim.expires_at <= now:
             raise Unauthenticated(
                 "This invitation link has expired. Ask the organisers for a new one.",

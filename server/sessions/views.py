@@ -86,7 +86,7 @@ def _optional(body: dict[str, object], name: str) -> str | None:
 
 def _choice(cls: type[_E], value: object, name: str) -> _E:
     try:
-        return cls(value)
+        return cls(str(value))
     except ValueError as error:
         choices = ", ".join(member.value for member in cls)
         raise Invalid(f"'{name}' must be one of: {choices}.") from error

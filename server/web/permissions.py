@@ -19,7 +19,7 @@ from server.keys import DATABASE, IDENTITY, SETTINGS
 from server.models import CountrySession, Role
 
 SESSION_COOKIE = "presession_session"
-PRINCIPAL = web.RequestKey("principal", Principal | None)  # type: ignore[arg-type]
+PRINCIPAL = web.RequestKey("principal", Principal)
 
 ANYONE: frozenset[Role] | None = None
 SIGNED_IN = frozenset(Role)
@@ -53,7 +53,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def check_map_covers(app: web.Application) -> None:
     """Fail at start-up when a route has no name or no entry in the permission map."""
     for route in app.router.routes():
-        name = route.name or route.resource and route.resource.name
+        name = route.name or (route.resource and route.resource.name)
         if not name or name not in PERMISSIONS:
             raise RuntimeError(f"route {route.method} {route.resource} has no permission rule")
 
@@ -80,9 +80,13 @@ def check_origin(request: web.Request, rule: Rule, principal: Principal | None) 
     allowed = request.app[SETTINGS].allowed_origins
     if origin is not None and origin.lower() not in allowed:
         raise Forbidden("Requests from this origin are not allowed.", code="bad_origin")
-    acts_as_cookie_holder = rule.roles is not None and principal is not None and principal.via_cookie
+    acts_as_cookie_holder = (
+        rule.roles is not None and principal is not None and principal.via_cookie
+    )
     if origin is None and acts_as_cookie_holder:
-        raise Forbidden("A request signed in by cookie must carry an Origin header.", code="bad_origin")
+        raise Forbidden(
+            "A request signed in by cookie must carry an Origin header.", code="bad_origin"
+        )
 
 
 @web.middleware
@@ -94,7 +98,8 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
     rule = PERMISSIONS[name]
     principal = await authenticate(request)
     check_origin(request, rule, principal)
-    request[PRINCIPAL] = principal
+    if principal is not None:
+        request[PRINCIPAL] = principal
     if rule.roles is not None:
         if principal is None:
             raise Unauthenticated("Sign in with your invitation link first (or again: it expired).")
@@ -115,7 +120,6 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
 
 def principal_of(request: web.Request) -> Principal:
     """The caller of a route whose rule requires sign-in."""
-    principal = request[PRINCIPAL]
-    if principal is None:
+    if PRINCIPAL not in request:
         raise Unauthenticated("Sign in with your invitation link first.")
-    return principal
+    return request[PRINCIPAL]

@@ -45,9 +45,7 @@ async def test_migrations_match_the_models(database: Database) -> None:
             await connection.run_sync(check)
         except CommandError as error:
             pytest.fail(f"models and migrations differ: {error}")
-        tables = await connection.run_sync(
-            lambda sync: set(sync.dialect.get_table_names(sync))
-        )
+        tables = await connection.run_sync(lambda sync: set(sync.dialect.get_table_names(sync)))
     assert {"events", "country_sessions", "people", "statements", "invitations"} <= tables
 
 
@@ -67,11 +65,14 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(settings: Settings) -> None:
 
 
 async def test_a_failed_write_changes_nothing(database: Database) -> None:
-    with pytest.raises(RuntimeError):
+    async def fail_midway() -> None:
         async with database.write() as session:
             session.add(Event(slug="rolled-back", name="x", timezone="UTC"))
             await session.flush()
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fail_midway()
     async with database.read() as session:
         assert await session.scalar(select(Event).where(Event.slug == "rolled-back")) is None
 

@@ -21,7 +21,9 @@ async def test_unknown_paths_and_methods(client: Client) -> None:
 
 async def test_oversized_bodies_are_refused_before_parsing(client: Client, seeded: Seed) -> None:
     big = b'{"invitation": "' + b"a" * (70 * 1024) + b'"}'
-    response = await client.post("/api/login", data=big, headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/login", data=big, headers={"Content-Type": "application/json"}
+    )
     assert response.status == 413
     assert (await response.json())["error"]["code"] == "too_large"
 

@@ -76,7 +76,9 @@ async def test_join_link_signs_in_and_redirects_by_role(client: Client, seeded: 
 async def test_tampered_token_is_refused(client: Client, seeded: Seed) -> None:
     token = seeded.tokens["delegate"]
     payload, _, signature = token.rpartition(".")
-    forged_payload = InvitationSigner("another-secret-" + "y" * 40).sign(1, datetime(2099, 1, 1, tzinfo=UTC))
+    forged_payload = InvitationSigner("another-secret-" + "y" * 40).sign(
+        1, datetime(2099, 1, 1, tzinfo=UTC)
+    )
     for forged in (
         f"{payload}.{signature[:-2]}AA",
         forged_payload,
@@ -136,7 +138,9 @@ async def test_login_body_errors(client: Client, seeded: Seed) -> None:
         assert (await response.json())["error"]["code"] == code
 
 
-async def test_cross_site_requests_with_the_cookie_are_refused(client: Client, seeded: Seed) -> None:
+async def test_cross_site_requests_with_the_cookie_are_refused(
+    client: Client, seeded: Seed
+) -> None:
     await client.post("/api/login", json={"invitation": seeded.tokens["moderator"]})
     invitation = {"role": "delegate", "mission": "DE"}
     url = f"/api/sessions/{seeded.session_id}/invitations"

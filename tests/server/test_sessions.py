@@ -31,7 +31,9 @@ async def test_programme_lists_sessions_in_start_order(client: Client, seeded: S
 async def test_session_detail_has_statement_slots(
     client: Client, seeded: Seed, bearer: Bearer
 ) -> None:
-    response = await client.get(f"/api/sessions/{seeded.session_id}", headers=await bearer("delegate"))
+    response = await client.get(
+        f"/api/sessions/{seeded.session_id}", headers=await bearer("delegate")
+    )
     assert response.status == 200
     detail = await response.json()
     assert detail["event"]["name"] == "Test pre-sessions"
@@ -85,7 +87,11 @@ async def test_moderator_invites_a_speaker_with_a_statement_slot(
     client: Client, seeded: Seed, bearer: Bearer
 ) -> None:
     url = f"/api/sessions/{seeded.session_id}/invitations"
-    body = {"role": "speaker", "organisation": "Institut fédéral des droits humains", "kind": "nhri"}
+    body = {
+        "role": "speaker",
+        "organisation": "Institut fédéral des droits humains",
+        "kind": "nhri",
+    }
     response = await client.post(url, json=body, headers=await bearer("moderator"))
     assert response.status == 201
     assert (await response.json())["statement"] != seeded.statement_id
@@ -110,7 +116,8 @@ async def test_invitation_errors(client: Client, seeded: Seed, bearer: Bearer) -
         assert response.status == status, (body, await response.text())
         assert (await response.json())["error"]["code"] == code
     unknown = await client.post(
-        "/api/sessions/9999/invitations", json={"role": "delegate", "mission": "FR"},
+        "/api/sessions/9999/invitations",
+        json={"role": "delegate", "mission": "FR"},
         headers=await bearer("admin"),
     )
     assert unknown.status == 404
