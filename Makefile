@@ -1,0 +1,51 @@
+# The two commands: `make run` and `make test`. Everything they need is installed on the way.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= data
+
+.PHONY: run test check format pytest install system-packages services demo clean
+
+## run: install, create the demo event, print its invitation links, serve on :8080
+run: install system-packages
+	PRESESSION_DATA_DIR=$(DATA) $(BIN)/presession demo
+	PRESESSION_DATA_DIR=$(DATA) $(BIN)/presession serve
+
+## test: install, check formatting, lint, types, then the whole test suite
+test: install system-packages check pytest
+
+## check: ruff (format and lint) and mypy (strict on server/ and media/)
+check: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+pytest: install system-packages services
+	$(BIN)/pytest
+
+## format: apply ruff's formatting and safe fixes
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+system-packages:
+	@scripts/system-packages.sh
+
+services:
+	@scripts/services.sh
+
+## demo: print the demo's invitation links again (as JSON)
+demo: install
+	PRESESSION_DATA_DIR=$(DATA) $(BIN)/presession demo --json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes sure the system tools the platform needs are installed: ffmpeg/ffprobe always,
+# Chromium when asked (`--browser`, for the browser tests). On Debian as root it installs
+# them with apt-get; otherwise it stops with the one command to run.
+set -euo pipefail
+
+packages=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
+if [[ "${1:-}" == "--browser" ]]; then
+    [[ -x /usr/bin/chromium ]] || packages+=(chromium)
+fi
+[[ ${#packages[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${packages[*]} with apt-get…"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    exit 0
+fi
+echo "Missing ${packages[*]}: run 'sudo apt-get install ${packages[*]}' and try again." >&2
+exit 1
