@@ -12,6 +12,7 @@ from server.db import Database
 from server.identity import views as identity_views
 from server.identity.service import Identity
 from server.keys import DATABASE, IDENTITY, SETTINGS, TOOLS
+from server.live.socket import mount_live_room
 from server.sessions import views as session_views
 from server.settings import Settings
 from server.web import pages
@@ -27,7 +28,8 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[TOOLS] = ToolChecker()
-    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_database)  # before the live room, which uses it
+    mount_live_room(app)
     app.on_response_prepare.append(add_security_headers)
     for table in (pages.routes, health.routes, identity_views.routes, session_views.routes):
         app.router.add_routes(table)

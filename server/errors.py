@@ -48,3 +48,9 @@ class Conflict(PresessionError):
 
 class TooLarge(PresessionError):
     code = "too_large"
+
+
+class RateLimited(PresessionError):
+    """Too many requests of one kind from one person; the message says when to try again."""
+
+    code = "rate_limited"

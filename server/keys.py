@@ -7,9 +7,13 @@ from aiohttp import web
 from media.tools import ToolChecker
 from server.db import Database
 from server.identity.service import Identity
+from server.live.broadcast import Broadcaster
+from server.live.room import LiveRoom
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 IDENTITY = web.AppKey("identity", Identity)
 TOOLS = web.AppKey("tools", ToolChecker)
+LIVE_ROOM = web.AppKey("live_room", LiveRoom)
+BROADCASTER = web.AppKey("broadcaster", Broadcaster)

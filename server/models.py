@@ -63,6 +63,15 @@ class StatementState(enum.StrEnum):
     FAILED = "failed"
 
 
+class QuestionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ON_AIR = "on_air"
+    ANSWERED = "answered"
+    WITHDRAWN = "withdrawn"
+
+
 class Review(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -133,9 +142,14 @@ class CountrySession(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"), default=Phase.SCHEDULED)
-    # Every change in the live room takes the next version (see the live-room design).
+    # Every change in the live room takes the next version (see docs/live-room.md).
     version: Mapped[int] = mapped_column(default=0)
     max_speakers: Mapped[int] = mapped_column(default=6)
+    # The room's player: which statement, where in it, playing or not, as of when.
+    screening_item: Mapped[int | None]  # a statement id (no foreign key: it would be a cycle)
+    screening_position: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    screening_playing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    screening_updated_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship(back_populates="sessions")
     statements: Mapped[list[Statement]] = relationship(
@@ -233,5 +247,101 @@ class Login(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship()
+
+
+class Question(Base):
+    """A delegate's question to one organisation on the panel, or to the whole panel."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        sa.UniqueConstraint("author_id", "client_id", name="question_idempotency"),
+        sa.UniqueConstraint("country_session_id", "number", name="question_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("country_sessions.id", ondelete="CASCADE"), index=True
+    )
+    # The order in which questions were asked in this session: 1, 2, 3 … without gaps.
+    number: Mapped[int]
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id"))
+    to_statement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="SET NULL")
+    )
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    text: Mapped[str] = mapped_column(sa.Text)
+    original_text: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[QuestionStatus] = mapped_column(
+        _enum(QuestionStatus, "question_status"), default=QuestionStatus.PENDING
+    )
+    # Place in the approved queue (1 = next); None when not queued.
+    position: Mapped[int | None]
+    # Round-robin round: how many of this mission's questions were approved before it.
+    round: Mapped[int] = mapped_column(default=0)
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None]
+    edited_at: Mapped[datetime | None]
+    on_air_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    rejected_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+
+    author: Mapped[Person] = relationship()
+    mission: Mapped[Mission] = relationship()
+    to_statement: Mapped[Statement | None] = relationship()
+    answers: Mapped[list[WrittenAnswer]] = relationship(order_by="WrittenAnswer.id")
+
+
+class WrittenAnswer(Base):
+    """A speaker's written answer; one per organisation and question, editable."""
+
+    __tablename__ = "written_answers"
+    __table_args__ = (sa.UniqueConstraint("question_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    speaker_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class SessionUpdate(Base):
+    """The live room's journal: one row per version, written with the change it records."""
+
+    __tablename__ = "session_updates"
+    __table_args__ = (sa.UniqueConstraint("country_session_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("country_sessions.id", ondelete="CASCADE")
+    )
+    version: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    # The change as moderators see it; other audiences get a filtered view of it.
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attendance(Base):
+    """One connection's stay in a session's room: for presence and the session record."""
+
+    __tablename__ = "attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("country_sessions.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
+    connection: Mapped[str] = mapped_column(sa.String(64))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()

@@ -37,7 +37,12 @@ class Settings:
     sqlite_busy_timeout_ms: int = 10_000
     # FULL: a committed question survives a power cut, not only a crash.
     sqlite_synchronous: str = "FULL"
-    event_timezone: str = "Europe/Zurich"
+    # The live room: per-delegate limits, queue order, Socket.IO message size, sync window.
+    questions_per_minute: int = 5
+    open_questions_per_delegate: int = 3
+    queue_order: str = "round_robin"
+    max_socket_message_bytes: int = 64 * 1024
+    sync_max_updates: int = 500
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -48,6 +53,8 @@ class Settings:
             object.__setattr__(self, "public_url", f"http://localhost:{self.port}")
         origins = (origin_of(self.public_url), *self.allowed_origins)
         object.__setattr__(self, "allowed_origins", tuple(dict.fromkeys(origins)))
+        if self.queue_order not in ("round_robin", "fifo"):
+            raise SettingsError(f"{PREFIX}QUEUE_ORDER is 'round_robin' or 'fifo'")
         if len(self.secret) < MIN_SECRET_LENGTH:
             raise SettingsError(
                 f"{PREFIX}SECRET must be at least {MIN_SECRET_LENGTH} characters long"
@@ -94,7 +101,15 @@ class Settings:
             login_days=_int(env, "LOGIN_DAYS", cls.login_days),
             sqlite_busy_timeout_ms=_int(env, "SQLITE_BUSY_TIMEOUT_MS", cls.sqlite_busy_timeout_ms),
             sqlite_synchronous=env.get(f"{PREFIX}SQLITE_SYNCHRONOUS", cls.sqlite_synchronous),
-            event_timezone=env.get(f"{PREFIX}EVENT_TIMEZONE", cls.event_timezone),
+            questions_per_minute=_int(env, "QUESTIONS_PER_MINUTE", cls.questions_per_minute),
+            open_questions_per_delegate=_int(
+                env, "OPEN_QUESTIONS_PER_DELEGATE", cls.open_questions_per_delegate
+            ),
+            queue_order=env.get(f"{PREFIX}QUEUE_ORDER", cls.queue_order),
+            max_socket_message_bytes=_int(
+                env, "MAX_SOCKET_MESSAGE_BYTES", cls.max_socket_message_bytes
+            ),
+            sync_max_updates=_int(env, "SYNC_MAX_UPDATES", cls.sync_max_updates),
         )
 
 

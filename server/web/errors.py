@@ -19,6 +19,7 @@ STATUS: dict[type[errors.PresessionError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.TooLarge: 413,
+    errors.RateLimited: 429,
     errors.Invalid: 422,
 }
 

@@ -34,6 +34,9 @@ EXPECTED = [
     ("sessions.list", "GET", "/api/sessions", None, ALL),
     ("sessions.detail", "GET", "/api/sessions/{s}", None, IN_SESSION),
     ("invitations.create", "POST", "/api/sessions/{s}/invitations", {}, ORGANISERS),
+    # The Engine.IO handshake is open; Socket.IO's connect and every event check the caller
+    # (tests/server/live/test_live_permissions.py).
+    ("live", "GET", "/socket.io/?EIO=4&transport=polling", None, ALL),
 ]
 
 

@@ -1,0 +1,218 @@
+"""The `/live` namespace: one handler per event; each authenticates, validates and calls the
+live room. Which role may send which event is the map below, applied in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unauthenticated
+from server.identity.principal import ORGANISER_ROLES, Principal
+from server.keys import IDENTITY, LIVE_ROOM, SETTINGS
+from server.live.broadcast import (
+    NAMESPACE,
+    Broadcaster,
+    audience_room,
+    event_room,
+    person_anywhere_room,
+    person_room,
+)
+from server.models import Role
+from server.web.permissions import SESSION_COOKIE
+
+log = logging.getLogger(__name__)
+
+SIGNED_IN = frozenset(Role)
+# event -> roles that may send it. Object-level checks (is this your session, your question)
+# are made by the live room itself.
+EVENT_PERMISSIONS: Mapping[str, frozenset[Role]] = {
+    "join": SIGNED_IN,
+    "sync": SIGNED_IN,
+    "ask": frozenset({Role.DELEGATE}),
+    "withdraw": frozenset({Role.DELEGATE}),
+    "answer": frozenset({Role.SPEAKER}),
+    "moderate": ORGANISER_ROLES,
+    "phase": ORGANISER_ROLES,
+    "screening": ORGANISER_ROLES,
+}
+
+Ack = dict[str, Any]
+
+
+class TokenBucket:
+    """A per-person flood guard in front of the database's own limits (per process)."""
+
+    def __init__(self, per_minute: int, burst: int) -> None:
+        self._rate = per_minute / 60.0
+        self._burst = float(burst)
+        self._buckets: dict[int, tuple[float, float]] = {}
+
+    def take(self, person_id: int) -> float:
+        """0 when allowed; otherwise the seconds until the next request would be."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(person_id, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - last) * self._rate)
+        if tokens < 1:
+            self._buckets[person_id] = (tokens, now)
+            return (1 - tokens) / self._rate
+        self._buckets[person_id] = (tokens - 1, now)
+        return 0.0
+
+
+class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    def __init__(self, app: web.Application, broadcaster: Broadcaster) -> None:
+        super().__init__(NAMESPACE)
+        self._app = app
+        self._broadcaster = broadcaster
+        settings = app[SETTINGS]
+        # Retries of an unacknowledged `ask` must pass, so the guard allows twice the limit.
+        self._asks = TokenBucket(settings.questions_per_minute, 2 * settings.questions_per_minute)
+
+    # -- connection ------------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: object) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            token = _cookie(environ.get("HTTP_COOKIE", ""), SESSION_COOKIE)
+        principal = await self._app[IDENTITY].principal(token) if token else None
+        if principal is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": "unauthenticated", "message": "Sign in with your invitation link first."}
+            )
+        await self.save_session(sid, {"token": token, "principal": principal, "session": None})
+        await self.enter_room(sid, person_anywhere_room(principal.person_id))
+        if principal.is_organiser:
+            await self.enter_room(sid, event_room(principal.event_id, principal.role))
+
+    async def on_disconnect(self, sid: str, reason: object = None) -> None:
+        for session_id in await self._app[LIVE_ROOM].departed(sid):
+            await self._presence(session_id)
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in ("connect", "disconnect"):
+            return await super().trigger_event(event, *args)
+        sid = args[0]
+        data = args[1] if len(args) > 1 else None
+        try:
+            return await self._dispatch(event, sid, data)
+        except PresessionError as error:
+            return {"ok": False, "error": error.as_dict()}
+        except Exception:
+            log.exception("live room: %s failed", event)
+            return {"ok": False, "error": {"code": "internal", "message": "Something went wrong."}}
+
+    async def _dispatch(self, event: str, sid: str, data: object) -> Ack:
+        roles = EVENT_PERMISSIONS.get(event)
+        handler: Callable[[str, Principal, dict[str, Any]], Awaitable[Ack]] | None = getattr(
+            self, f"handle_{event}", None
+        )
+        if roles is None or handler is None:
+            raise Invalid(f"Unknown event {event!r}.", code="unknown_event")
+        session = await self.get_session(sid)
+        principal: Principal = session["principal"]
+        if principal.role not in roles:
+            raise Forbidden(f"Your role does not allow '{event}'.")
+        if not isinstance(data, dict):
+            raise Invalid("Send a JSON object.", code="bad_payload")
+        return await handler(sid, principal, data)
+
+    # -- events ----------------------------------------------------------------------------
+
+    async def handle_join(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        session_id = _session_id(data)
+        # The sign-in is read again: it may have been ended, or given new sessions.
+        state = await self.get_session(sid)
+        fresh = await self._app[IDENTITY].principal(state["token"])
+        if fresh is None:
+            raise Unauthenticated("This sign-in has ended. Sign in again.")
+        if not fresh.may_enter(session_id):
+            raise Forbidden("You are not a participant of this session.")
+        previous = state.get("session")
+        room = self._app[LIVE_ROOM]
+        if previous is not None and previous != session_id:
+            await self._leave(sid, fresh, previous)
+            await room.departed(sid)
+            await self._presence(previous)
+        # Rooms first, snapshot second: an update in between is in both, never in neither.
+        await self.enter_room(sid, audience_room(session_id, fresh.role))
+        await self.enter_room(sid, person_room(session_id, fresh.person_id))
+        state.update(principal=fresh, session=session_id)
+        await self.save_session(sid, state)
+        await room.arrived(session_id, fresh.person_id, sid)
+        await self._presence(session_id)
+        return {"ok": True, "snapshot": await room.snapshot(fresh, session_id)}
+
+    async def handle_sync(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        since = data.get("since")
+        if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+            raise Invalid("'since' is the last version you have, from 0.")
+        return {"ok": True, **await self._app[LIVE_ROOM].sync(principal, _session_id(data), since)}
+
+    async def handle_ask(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        wait = self._asks.take(principal.person_id)
+        if wait:
+            raise RateLimited(f"Too many questions at once; try again in {math.ceil(wait)} s.")
+        question = await self._app[LIVE_ROOM].ask(
+            principal, _session_id(data), data.get("client_id"), data.get("text"), data.get("to")
+        )
+        return {"ok": True, "question": question}
+
+    async def handle_withdraw(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        question = await self._app[LIVE_ROOM].withdraw(principal, data.get("question"))
+        return {"ok": True, "question": question}
+
+    async def handle_moderate(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        question = await self._app[LIVE_ROOM].moderate(
+            principal, data.get("question"), data.get("action"), data
+        )
+        return {"ok": True, "question": question}
+
+    async def handle_answer(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        question = await self._app[LIVE_ROOM].answer(
+            principal, data.get("question"), data.get("text")
+        )
+        return {"ok": True, "question": question}
+
+    async def handle_phase(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        result = await self._app[LIVE_ROOM].set_phase(
+            principal, _session_id(data), data.get("phase")
+        )
+        return {"ok": True, **result}
+
+    async def handle_screening(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        result = await self._app[LIVE_ROOM].screening(
+            principal, _session_id(data), data.get("action"), data
+        )
+        return {"ok": True, **result}
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _leave(self, sid: str, principal: Principal, session_id: int) -> None:
+        await self.leave_room(sid, audience_room(session_id, principal.role))
+        await self.leave_room(sid, person_room(session_id, principal.person_id))
+
+    async def _presence(self, session_id: int) -> None:
+        present = await self._app[LIVE_ROOM].presence(session_id)
+        await self._broadcaster.presence_changed(session_id, present)
+
+
+def _session_id(data: dict[str, Any]) -> int:
+    session_id = data.get("session")
+    if not isinstance(session_id, int) or isinstance(session_id, bool) or session_id < 1:
+        raise Invalid("'session' is a session id.")
+    return session_id
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None

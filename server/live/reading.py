@@ -1,0 +1,259 @@
+"""Reading the live room: question views, snapshots and the journal since a version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from server.countries import country_name
+from server.identity.principal import Principal
+from server.live.views import Audience, audience_of, render_update, snapshot_questions
+from server.models import (
+    Attendance,
+    CountrySession,
+    Mission,
+    Person,
+    Question,
+    QuestionStatus,
+    SessionUpdate,
+    Statement,
+    WrittenAnswer,
+    utcnow,
+)
+
+QUESTION_LOADS = (
+    selectinload(Question.author),
+    selectinload(Question.mission),
+    selectinload(Question.to_statement).selectinload(Statement.organisation),
+    selectinload(Question.answers).selectinload(WrittenAnswer.organisation),
+)
+
+
+async def load_questions(session: AsyncSession, question_ids: list[int]) -> list[Question]:
+    """These questions with everything a view needs, fresh from the database, in this order."""
+    rows = (
+        await session.scalars(
+            select(Question)
+            .where(Question.id.in_(question_ids))
+            .options(*QUESTION_LOADS)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[question_id] for question_id in question_ids]
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def question_view(question: Question, state_under_review: str) -> dict[str, Any]:
+    """A question as moderators see it (the journal stores this; others get a filtered copy)."""
+    statement = question.to_statement
+    return {
+        "id": question.id,
+        "session": question.country_session_id,
+        "number": question.number,
+        "status": question.status.value,
+        "text": question.text,
+        "original_text": question.original_text if question.edited_at else None,
+        "edited": question.edited_at is not None,
+        "to": None
+        if statement is None
+        else {
+            "statement": statement.id,
+            "organisation": {"id": statement.organisation.id, "name": statement.organisation.name},
+        },
+        "mission": {
+            "id": question.mission.id,
+            "country": question.mission.country,
+            "name": question.mission.name,
+            "state_under_review": question.mission.country == state_under_review,
+        },
+        "author": {"id": question.author.id, "name": question.author.name},
+        "rejection_reason": question.rejection_reason,
+        "asked_at": iso(question.asked_at),
+        "approved_at": iso(question.approved_at),
+        "on_air_at": iso(question.on_air_at),
+        "answered_at": iso(question.answered_at),
+        "rejected_at": iso(question.rejected_at),
+        "withdrawn_at": iso(question.withdrawn_at),
+        "answers": [
+            {
+                "organisation": {"id": answer.organisation.id, "name": answer.organisation.name},
+                "text": answer.text,
+                "updated_at": iso(answer.updated_at),
+            }
+            for answer in question.answers
+        ],
+    }
+
+
+def screening_view(country_session: CountrySession) -> dict[str, Any]:
+    return {
+        "item": country_session.screening_item,
+        "position": country_session.screening_position,
+        "playing": country_session.screening_playing,
+        "updated_at": iso(country_session.screening_updated_at),
+    }
+
+
+async def queue_ids(session: AsyncSession, country_session_id: int) -> list[int]:
+    return list(
+        (
+            await session.scalars(
+                select(Question.id)
+                .where(
+                    Question.country_session_id == country_session_id,
+                    Question.status == QuestionStatus.APPROVED,
+                )
+                .order_by(Question.position)
+            )
+        ).all()
+    )
+
+
+async def on_air_id(session: AsyncSession, country_session_id: int) -> int | None:
+    return await session.scalar(
+        select(Question.id).where(
+            Question.country_session_id == country_session_id,
+            Question.status == QuestionStatus.ON_AIR,
+        )
+    )
+
+
+async def presence(session: AsyncSession, country_session_id: int) -> list[dict[str, Any]]:
+    """Who is in the room now, one entry per person, with their mission or organisation."""
+    rows = (
+        await session.scalars(
+            select(Attendance)
+            .where(
+                Attendance.country_session_id == country_session_id,
+                Attendance.left_at.is_(None),
+            )
+            .options(
+                selectinload(Attendance.person).selectinload(Person.mission),
+                selectinload(Attendance.person).selectinload(Person.organisation),
+            )
+            .order_by(Attendance.joined_at)
+        )
+    ).all()
+    people: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        person = row.person
+        entry = people.setdefault(
+            person.id,
+            {
+                "person": person.id,
+                "name": person.name,
+                "role": person.role.value,
+                "mission": None
+                if person.mission is None
+                else {"country": person.mission.country, "name": person.mission.name},
+                "organisation": None
+                if person.organisation is None
+                else {"id": person.organisation.id, "name": person.organisation.name},
+                "since": iso(row.joined_at),
+                "connections": 0,
+            },
+        )
+        entry["connections"] += 1
+    return list(people.values())
+
+
+async def snapshot(
+    session: AsyncSession, country_session: CountrySession, principal: Principal
+) -> dict[str, Any]:
+    """Everything this person may see of the room, as of the session's current version."""
+    audience = audience_of(principal.role)
+    questions = (
+        await session.scalars(
+            select(Question)
+            .where(Question.country_session_id == country_session.id)
+            .options(*QUESTION_LOADS)
+            .order_by(Question.number)
+        )
+    ).all()
+    views = [question_view(question, country_session.country) for question in questions]
+    mission = await session.scalar(
+        select(Mission).where(Mission.country == country_session.country)
+    )
+    panel = (
+        await session.scalars(
+            select(Statement)
+            .where(Statement.country_session_id == country_session.id)
+            .options(selectinload(Statement.organisation))
+            .order_by(Statement.position)
+        )
+    ).all()
+    result: dict[str, Any] = {
+        "session": country_session.id,
+        "version": country_session.version,
+        "phase": country_session.phase.value,
+        "screening": screening_view(country_session),
+        "server_time": utcnow().isoformat(),
+        "questions": snapshot_questions(views, audience, principal.person_id),
+        "queue": await queue_ids(session, country_session.id),
+        "on_air": await on_air_id(session, country_session.id),
+        "state_under_review": {
+            "country": country_session.country,
+            "name": country_name(country_session.country),
+            "mission": None if mission is None else mission.id,
+        },
+        "panel": [
+            {
+                "statement": statement.id,
+                "position": statement.position,
+                "title": statement.title,
+                "organisation": {
+                    "id": statement.organisation.id,
+                    "name": statement.organisation.name,
+                    "kind": statement.organisation.kind.value,
+                },
+            }
+            for statement in panel
+        ],
+        "me": {
+            "person": principal.person_id,
+            "role": principal.role.value,
+            "organisation": principal.organisation_id,
+            "mission": principal.mission_id,
+        },
+    }
+    if audience is Audience.MODERATORS:
+        result["presence"] = await presence(session, country_session.id)
+    return result
+
+
+async def updates_since(
+    session: AsyncSession, country_session: CountrySession, since: int, principal: Principal
+) -> list[dict[str, Any]] | None:
+    """The journalled updates after `since` as this person sees them; None if not all remain."""
+    rows = (
+        await session.scalars(
+            select(SessionUpdate)
+            .where(
+                SessionUpdate.country_session_id == country_session.id,
+                SessionUpdate.version > since,
+            )
+            .order_by(SessionUpdate.version)
+        )
+    ).all()
+    if [row.version for row in rows] != list(range(since + 1, country_session.version + 1)):
+        return None
+    audience = audience_of(principal.role)
+    return [render_update(journal_update(row), audience, principal.person_id) for row in rows]
+
+
+def journal_update(row: SessionUpdate) -> dict[str, Any]:
+    return {
+        "session": row.country_session_id,
+        "version": row.version,
+        "kind": row.kind,
+        "at": iso(row.created_at),
+        **row.payload,
+    }

@@ -1,0 +1,602 @@
+"""The live room's domain service: every change is committed with its journal entry first,
+then published (in version order within this process) and only then acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db import Database
+from server.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
+from server.identity.principal import Principal
+from server.live import reading
+from server.live.questions import (
+    MAX_ANSWER_LENGTH,
+    MAX_QUESTION_LENGTH,
+    MAX_REASON_LENGTH,
+    OPEN,
+    PUBLIC,
+    Action,
+    clean_text,
+    next_status,
+)
+from server.live.queue import Queued, insertion_index, moved
+from server.live.views import audience_of, question_for
+from server.models import (
+    Attendance,
+    CountrySession,
+    Phase,
+    Question,
+    QuestionStatus,
+    SessionUpdate,
+    Statement,
+    WrittenAnswer,
+    utcnow,
+)
+from server.settings import Settings
+
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+PHASE_ORDER = (Phase.SCHEDULED, Phase.SCREENING, Phase.QA, Phase.CLOSED)
+ASKING_PHASES = frozenset({Phase.SCREENING, Phase.QA})
+SCREENING_ACTIONS = ("play", "pause", "seek", "goto")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed version of a session, as moderators see it."""
+
+    session_id: int
+    version: int
+    kind: str
+    payload: dict[str, Any]
+    at: datetime
+
+    def as_update(self) -> dict[str, Any]:
+        return {
+            "session": self.session_id,
+            "version": self.version,
+            "kind": self.kind,
+            "at": self.at.isoformat(),
+            **self.payload,
+        }
+
+
+Publish = Callable[[Change], Awaitable[None]]
+
+
+class LiveRoom:
+    def __init__(self, database: Database, settings: Settings, publish: Publish) -> None:
+        self._database = database
+        self._settings = settings
+        self._publish = publish
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def snapshot(self, principal: Principal, session_id: int) -> dict[str, Any]:
+        async with self._database.read() as session:
+            country_session = await _session_for(session, principal, session_id)
+            return await reading.snapshot(session, country_session, principal)
+
+    async def sync(self, principal: Principal, session_id: int, since: int) -> dict[str, Any]:
+        """The updates after `since`, or a fresh snapshot when they are too many or gone."""
+        async with self._database.read() as session:
+            country_session = await _session_for(session, principal, session_id)
+            behind = country_session.version - since
+            if 0 <= behind <= self._settings.sync_max_updates:
+                updates = await reading.updates_since(session, country_session, since, principal)
+                if updates is not None:
+                    result: dict[str, Any] = {
+                        "version": country_session.version,
+                        "updates": updates,
+                        "server_time": utcnow().isoformat(),
+                    }
+                    if principal.is_organiser:
+                        result["presence"] = await reading.presence(session, session_id)
+                    return result
+            return {"snapshot": await reading.snapshot(session, country_session, principal)}
+
+    async def presence(self, session_id: int) -> list[dict[str, Any]]:
+        async with self._database.read() as session:
+            return await reading.presence(session, session_id)
+
+    # -- questions -------------------------------------------------------------------------
+
+    async def ask(
+        self, principal: Principal, session_id: int, client_id: object, text: object, to: object
+    ) -> dict[str, Any]:
+        """Commit a delegate's question (or find the one this `client_id` already made)."""
+        if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
+            raise Invalid(
+                "'client_id' must be 1–64 letters, digits or . _ : -", code="bad_client_id"
+            )
+        cleaned = clean_text(text, field="text", max_length=MAX_QUESTION_LENGTH)
+        if to is not None and (not isinstance(to, int) or isinstance(to, bool)):
+            raise Invalid("'to' is a statement id, or null for the whole panel.")
+        if principal.mission_id is None:
+            raise Forbidden("Only delegates of a mission ask questions.")
+        _check_member(principal, session_id)
+        async with self._change(session_id) as write:
+            session, country_session = write.session, write.country_session
+            existing = await session.scalar(
+                select(Question).where(
+                    Question.author_id == principal.person_id, Question.client_id == client_id
+                )
+            )
+            if existing is not None:
+                if existing.country_session_id != session_id:
+                    raise Conflict("This client_id was used for another session's question.")
+                write.no_change()
+                return await _view_for(session, existing, country_session, principal)
+            if country_session.phase not in ASKING_PHASES:
+                raise Conflict(
+                    "Questions can be asked once the screening has started, until the session"
+                    " closes.",
+                    code="questions_closed",
+                )
+            await self._check_limits(session, principal)
+            if to is not None:
+                statement = await session.get(Statement, to)
+                if statement is None or statement.country_session_id != session_id:
+                    raise Invalid(
+                        "That speaker is not on this session's panel.", code="bad_addressee"
+                    )
+            number = await session.scalar(
+                select(func.coalesce(func.max(Question.number), 0)).where(
+                    Question.country_session_id == session_id
+                )
+            )
+            question = Question(
+                country_session_id=session_id,
+                number=(number or 0) + 1,
+                author_id=principal.person_id,
+                mission_id=principal.mission_id,
+                to_statement_id=to,
+                client_id=client_id,
+                text=cleaned,
+                original_text=cleaned,
+                asked_at=write.now,
+            )
+            session.add(question)
+            await session.flush()
+            await write.questions([question])
+            return await _view_for(session, question, country_session, principal)
+
+    async def _check_limits(self, session: AsyncSession, principal: Principal) -> None:
+        now = utcnow()
+        recent = await session.scalar(
+            select(func.count(Question.id)).where(
+                Question.author_id == principal.person_id,
+                Question.asked_at > now - timedelta(minutes=1),
+            )
+        )
+        if (recent or 0) >= self._settings.questions_per_minute:
+            raise RateLimited(
+                f"You can ask {self._settings.questions_per_minute} questions a minute."
+                " Please wait a moment."
+            )
+        open_count = await session.scalar(
+            select(func.count(Question.id)).where(
+                Question.author_id == principal.person_id, Question.status.in_(OPEN)
+            )
+        )
+        if (open_count or 0) >= self._settings.open_questions_per_delegate:
+            raise RateLimited(
+                f"You have {open_count} questions waiting; the limit is"
+                f" {self._settings.open_questions_per_delegate}. Withdraw one or wait until it"
+                " is answered.",
+                code="too_many_open",
+            )
+
+    async def withdraw(self, principal: Principal, question_id: object) -> dict[str, Any]:
+        session_id = await self._session_of(question_id)
+        async with self._change(session_id) as write:
+            question = await write.question(question_id)
+            if question.author_id != principal.person_id:
+                raise Forbidden("Only the delegate who asked a question can withdraw it.")
+            question.status = next_status(question.status, Action.WITHDRAW)
+            question.withdrawn_at = write.now
+            await write.leave_queue(question)
+            await write.questions([question])
+            return await _view_for(write.session, question, write.country_session, principal)
+
+    async def moderate(
+        self, principal: Principal, question_id: object, action: object, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            chosen = Action(action) if isinstance(action, str) else None
+        except ValueError:
+            chosen = None
+        if chosen is None or chosen is Action.WITHDRAW:
+            allowed = "approve, reject, on_air, answered, move, edit"
+            raise Invalid(f"'action' must be one of: {allowed}.", code="bad_action")
+        session_id = await self._session_of(question_id)
+        _check_member(principal, session_id)
+        async with self._change(session_id) as write:
+            question = await write.question(question_id)
+            changed = await self._apply(write, question, chosen, data)
+            await write.questions(changed)
+            return await _view_for(write.session, question, write.country_session, principal)
+
+    async def _apply(
+        self, write: _Write, question: Question, action: Action, data: dict[str, Any]
+    ) -> list[Question]:
+        status = next_status(question.status, action)
+        now = write.now
+        changed = [question]
+        if action is Action.APPROVE:
+            question.round = await write.mission_round(question)
+            queue = await write.queue()
+            index = insertion_index(
+                [Queued(item.id, item.round) for item in queue],
+                question.round,
+                fifo=self._settings.queue_order == "fifo",
+            )
+            queue.insert(index, question)
+            write.renumber(queue)
+            question.approved_at = now
+        elif action is Action.REJECT:
+            question.rejection_reason = clean_text(
+                data.get("reason"), field="reason", max_length=MAX_REASON_LENGTH
+            )
+            question.rejected_at = now
+            await write.leave_queue(question)
+        elif action is Action.ON_AIR:
+            if write.country_session.phase is not Phase.QA:
+                raise Conflict("Questions go on air in the Q&A phase.", code="not_in_qa")
+            current = await write.session.scalar(
+                select(Question).where(
+                    Question.country_session_id == question.country_session_id,
+                    Question.status == QuestionStatus.ON_AIR,
+                )
+            )
+            if current is not None:
+                current.status = next_status(current.status, Action.ANSWERED)
+                current.answered_at = now
+                changed.append(current)
+            await write.leave_queue(question)
+            question.on_air_at = now
+        elif action is Action.ANSWERED:
+            question.answered_at = now
+        elif action is Action.MOVE:
+            position = data.get("position")
+            if not isinstance(position, int) or isinstance(position, bool) or position < 1:
+                raise Invalid("'position' is the place in the queue, from 1.")
+            queue = await write.queue()
+            order = moved([item.id for item in queue], question.id, position)
+            by_id = {item.id: item for item in queue}
+            write.renumber([by_id[item] for item in order])
+        elif action is Action.EDIT:
+            question.text = clean_text(
+                data.get("text"), field="text", max_length=MAX_QUESTION_LENGTH
+            )
+            question.edited_at = now
+        question.status = status
+        return changed
+
+    async def answer(
+        self, principal: Principal, question_id: object, text: object
+    ) -> dict[str, Any]:
+        """A speaker's written answer to a question on air or answered (replaces their last)."""
+        cleaned = clean_text(text, field="text", max_length=MAX_ANSWER_LENGTH)
+        session_id = await self._session_of(question_id)
+        _check_member(principal, session_id)
+        async with self._change(session_id) as write:
+            question = await write.question(question_id)
+            if question.status not in (QuestionStatus.ON_AIR, QuestionStatus.ANSWERED):
+                raise Conflict("Written answers are for questions on air or answered.")
+            organisation_id = principal.organisation_id
+            on_panel = await write.session.scalar(
+                select(Statement.id).where(
+                    Statement.country_session_id == session_id,
+                    Statement.organisation_id == organisation_id,
+                )
+            )
+            addressed = question.to_statement_id is None or (
+                question.to_statement is not None
+                and question.to_statement.organisation_id == organisation_id
+            )
+            if on_panel is None or not addressed or organisation_id is None:
+                raise Forbidden("This question is addressed to another speaker.")
+            answer = await write.session.scalar(
+                select(WrittenAnswer).where(
+                    WrittenAnswer.question_id == question.id,
+                    WrittenAnswer.organisation_id == organisation_id,
+                )
+            )
+            if answer is None:
+                answer = WrittenAnswer(
+                    question_id=question.id,
+                    organisation_id=organisation_id,
+                    speaker_id=principal.person_id,
+                    text=cleaned,
+                )
+                write.session.add(answer)
+            else:
+                answer.text, answer.speaker_id, answer.updated_at = (
+                    cleaned,
+                    principal.person_id,
+                    write.now,
+                )
+            await write.questions([question])
+            return await _view_for(write.session, question, write.country_session, principal)
+
+    # -- session control -------------------------------------------------------------------
+
+    async def set_phase(
+        self, principal: Principal, session_id: int, phase: object
+    ) -> dict[str, Any]:
+        try:
+            target = Phase(phase) if isinstance(phase, str) else None
+        except ValueError:
+            target = None
+        if target is None:
+            raise Invalid(
+                "'phase' must be one of: scheduled, screening, qa, closed.", code="bad_phase"
+            )
+        _check_member(principal, session_id)
+        async with self._change(session_id) as write:
+            country_session = write.country_session
+            current = country_session.phase
+            if PHASE_ORDER.index(target) <= PHASE_ORDER.index(current):
+                raise Conflict(
+                    f"The session is in the {current.value} phase; it can only move forward.",
+                    code="bad_transition",
+                )
+            country_session.phase = target
+            changed = []
+            if target is Phase.CLOSED:
+                on_air = await write.session.scalar(
+                    select(Question).where(
+                        Question.country_session_id == session_id,
+                        Question.status == QuestionStatus.ON_AIR,
+                    )
+                )
+                if on_air is not None:
+                    on_air.status, on_air.answered_at = QuestionStatus.ANSWERED, write.now
+                    changed.append(on_air)
+            if changed:
+                await write.questions(changed, kind="phase", extra={"phase": target.value})
+            else:
+                await write.record("phase", {"phase": target.value})
+            return {"phase": target.value, "version": country_session.version}
+
+    async def screening(
+        self, principal: Principal, session_id: int, action: object, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Play, pause, seek or go to a statement: every player in the room follows."""
+        if action not in SCREENING_ACTIONS:
+            raise Invalid(
+                f"'action' must be one of: {', '.join(SCREENING_ACTIONS)}.", code="bad_action"
+            )
+        position = data.get("position")
+        if position is not None and (
+            not isinstance(position, int | float)
+            or isinstance(position, bool)
+            or not 0 <= position < 86400
+        ):
+            raise Invalid("'position' is a number of seconds from 0.")
+        if action == "seek" and position is None:
+            raise Invalid("'seek' needs a 'position'.")
+        _check_member(principal, session_id)
+        async with self._change(session_id) as write:
+            room = write.country_session
+            if room.phase is Phase.CLOSED:
+                raise Conflict("The session is closed.", code="session_closed")
+            now = write.now
+            current = room.screening_position
+            if room.screening_playing and room.screening_updated_at is not None:
+                current += (now - room.screening_updated_at).total_seconds()
+            if action == "goto":
+                item = data.get("item")
+                statement = (
+                    await write.session.get(Statement, item) if isinstance(item, int) else None
+                )
+                if statement is None or statement.country_session_id != session_id:
+                    raise Invalid("'item' must be a statement of this session.", code="bad_item")
+                room.screening_item, current = statement.id, 0.0
+            elif room.screening_item is None:
+                raise Conflict("Choose a statement first ('goto').", code="no_item")
+            room.screening_position = float(position) if position is not None else current
+            if action in ("play", "pause"):
+                room.screening_playing = action == "play"
+            room.screening_updated_at = now
+            screening = reading.screening_view(room)
+            await write.record("screening", {"screening": screening})
+            return {"screening": screening, "version": room.version}
+
+    # -- attendance ------------------------------------------------------------------------
+
+    async def arrived(self, session_id: int, person_id: int, connection: str) -> None:
+        async with self._database.write() as session:
+            session.add(
+                Attendance(
+                    country_session_id=session_id, person_id=person_id, connection=connection
+                )
+            )
+
+    async def departed(self, connection: str) -> list[int]:
+        """Close this connection's stays; the sessions it was in."""
+        async with self._database.write() as session:
+            sessions = (
+                await session.scalars(
+                    select(Attendance.country_session_id).where(
+                        Attendance.connection == connection, Attendance.left_at.is_(None)
+                    )
+                )
+            ).all()
+            await session.execute(
+                update(Attendance)
+                .where(Attendance.connection == connection, Attendance.left_at.is_(None))
+                .values(left_at=utcnow())
+            )
+        return sorted(set(sessions))
+
+    async def close_stale_attendance(self) -> None:
+        """Connections do not survive a restart: close the stays a stopped server left open."""
+        async with self._database.write() as session:
+            await session.execute(
+                update(Attendance).where(Attendance.left_at.is_(None)).values(left_at=utcnow())
+            )
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    async def _session_of(self, question_id: object) -> int:
+        if not isinstance(question_id, int) or isinstance(question_id, bool):
+            raise Invalid("'question' is a question id.")
+        async with self._database.read() as session:
+            session_id = await session.scalar(
+                select(Question.country_session_id).where(Question.id == question_id)
+            )
+        if session_id is None:
+            raise NotFound("No such question.")
+        return session_id
+
+    @asynccontextmanager
+    async def _change(self, session_id: int) -> AsyncIterator[_Write]:
+        """A write on one session; its journal entry is published after commit, in order."""
+        async with self._locks[session_id]:
+            try:
+                async with self._database.write() as session:
+                    country_session = await session.scalar(
+                        select(CountrySession)
+                        .where(CountrySession.id == session_id)
+                        .with_for_update()
+                    )
+                    if country_session is None:
+                        raise NotFound("No such session.")
+                    write = _Write(session, country_session, utcnow())
+                    yield write
+                    if write.change is None and not write.unchanged:
+                        raise AssertionError("a live-room write recorded no change")
+            except IntegrityError as error:
+                raise Conflict("That change collided with another; try again.") from error
+            if write.change is not None:
+                await self._publish(write.change)
+
+
+class _Write:
+    """Helpers for one live-room transaction; `record` writes the journal entry."""
+
+    def __init__(self, session: AsyncSession, country_session: CountrySession, now: datetime):
+        self.session = session
+        self.country_session = country_session
+        self.now = now
+        self.change: Change | None = None
+        self.unchanged = False
+
+    def no_change(self) -> None:
+        self.unchanged = True
+
+    async def question(self, question_id: object) -> Question:
+        question = await self.session.scalar(
+            select(Question)
+            .where(Question.id == question_id)
+            .options(*reading.QUESTION_LOADS)
+            .with_for_update()
+        )
+        if question is None or question.country_session_id != self.country_session.id:
+            raise NotFound("No such question.")
+        return question
+
+    async def queue(self) -> list[Question]:
+        return list(
+            (
+                await self.session.scalars(
+                    select(Question)
+                    .where(
+                        Question.country_session_id == self.country_session.id,
+                        Question.status == QuestionStatus.APPROVED,
+                    )
+                    .order_by(Question.position)
+                )
+            ).all()
+        )
+
+    def renumber(self, queue: list[Question]) -> None:
+        for index, item in enumerate(queue, start=1):
+            if item.position != index:
+                item.position = index
+
+    async def leave_queue(self, question: Question) -> None:
+        if question.position is not None:
+            queue = [item for item in await self.queue() if item.id != question.id]
+            question.position = None
+            self.renumber(queue)
+
+    async def mission_round(self, question: Question) -> int:
+        count = await self.session.scalar(
+            select(func.count(Question.id)).where(
+                Question.country_session_id == question.country_session_id,
+                Question.mission_id == question.mission_id,
+                Question.status.in_(PUBLIC),
+                Question.id != question.id,
+            )
+        )
+        return count or 0
+
+    async def questions(
+        self, changed: list[Question], kind: str = "question", extra: dict[str, Any] | None = None
+    ) -> None:
+        await self.session.flush()
+        loaded = await reading.load_questions(self.session, [question.id for question in changed])
+        sur = self.country_session.country
+        await self.record(
+            kind,
+            {
+                **(extra or {}),
+                "questions": [reading.question_view(question, sur) for question in loaded],
+                "queue": await reading.queue_ids(self.session, self.country_session.id),
+                "on_air": await reading.on_air_id(self.session, self.country_session.id),
+            },
+        )
+
+    async def record(self, kind: str, payload: dict[str, Any]) -> None:
+        self.country_session.version += 1
+        version = self.country_session.version
+        self.session.add(
+            SessionUpdate(
+                country_session_id=self.country_session.id,
+                version=version,
+                kind=kind,
+                payload=payload,
+                created_at=self.now,
+            )
+        )
+        await self.session.flush()
+        self.change = Change(self.country_session.id, version, kind, payload, self.now)
+
+
+async def _session_for(
+    session: AsyncSession, principal: Principal, session_id: int
+) -> CountrySession:
+    _check_member(principal, session_id)
+    country_session = await session.get(CountrySession, session_id)
+    if country_session is None:
+        raise NotFound("No such session.")
+    return country_session
+
+
+def _check_member(principal: Principal, session_id: int) -> None:
+    if not principal.may_enter(session_id):
+        raise Forbidden("You are not a participant of this session.")
+
+
+async def _view_for(
+    session: AsyncSession, question: Question, country_session: CountrySession, principal: Principal
+) -> dict[str, Any]:
+    [loaded] = await reading.load_questions(session, [question.id])
+    view = reading.question_view(loaded, country_session.country)
+    shown = question_for(view, audience_of(principal.role), principal.person_id)
+    return shown if shown is not None else {"id": question.id}

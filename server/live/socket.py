@@ -1,0 +1,52 @@
+"""The Socket.IO server: built from settings, mounted on the app, started and stopped with it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import socketio
+from aiohttp import web
+
+from server.keys import BROADCASTER, DATABASE, LIVE_ROOM, SETTINGS
+from server.live.broadcast import Broadcaster
+from server.live.namespace import LiveNamespace
+from server.live.room import LiveRoom
+from server.settings import Settings
+
+SOCKETIO_PATH = "/socket.io/"
+
+
+def client_manager(settings: Settings) -> socketio.AsyncManager:
+    """In-process rooms by default; Redis pub/sub when several server processes share a room."""
+    if settings.redis_url:
+        return socketio.AsyncRedisManager(settings.redis_url)
+    return socketio.AsyncManager()
+
+
+def mount_live_room(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=client_manager(settings),
+        cors_allowed_origins=list(settings.allowed_origins),
+        cors_credentials=True,
+        max_http_buffer_size=settings.max_socket_message_bytes,
+        logger=False,
+        engineio_logger=False,
+    )
+    broadcaster = Broadcaster(sio)
+    app[BROADCASTER] = broadcaster
+    sio.register_namespace(LiveNamespace(app, broadcaster))
+    # Mounted by hand (not `sio.attach`) so the route has a name in the permission map; the
+    # namespace authenticates every connection and checks every event itself.
+    for method in ("GET", "POST", "OPTIONS"):
+        app.router.add_route(method, SOCKETIO_PATH, sio.handle_request, name="live")
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        room = LiveRoom(app[DATABASE], settings, broadcaster.session_changed)
+        await room.close_stale_attendance()
+        app[LIVE_ROOM] = room
+        yield
+        await sio.shutdown()
+
+    app.cleanup_ctx.append(lifecycle)
