@@ -1,0 +1,123 @@
+"""A real python-socketio client for the live room, and the state a client keeps."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from typing import Any
+
+import socketio
+
+NAMESPACE = "/live"
+
+
+class LiveClient:
+    """One connection to `/live`, recording every `update`, `presence` and `progress`."""
+
+    def __init__(self, url: str, token: str | None) -> None:
+        self.url = url
+        self.token = token
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.updates: list[dict[str, Any]] = []
+        self.presence: list[dict[str, Any]] = []
+        self._arrived = asyncio.Event()
+        self.sio.on("update", self._on_update, namespace=NAMESPACE)
+        self.sio.on("presence", self._on_presence, namespace=NAMESPACE)
+
+    async def _on_update(self, data: dict[str, Any]) -> None:
+        self.updates.append(data)
+        self._arrived.set()
+
+    async def _on_presence(self, data: dict[str, Any]) -> None:
+        self.presence.append(data)
+        self._arrived.set()
+
+    async def connect(self) -> LiveClient:
+        auth = {"token": self.token} if self.token else None
+        await self.sio.connect(
+            self.url, auth=auth, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=5
+        )
+        return self
+
+    async def call(self, event: str, data: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.sio.call(event, data, namespace=NAMESPACE, timeout=10)
+        return answer
+
+    async def ok(self, event: str, data: Any) -> dict[str, Any]:
+        answer = await self.call(event, data)
+        assert answer["ok"] is True, (event, data, answer)
+        return answer
+
+    async def wait_for(self, version: int, timeout: float = 5.0) -> dict[str, Any]:
+        """The update carrying this version (waiting for it to arrive)."""
+
+        async def arrived() -> dict[str, Any]:
+            while True:
+                for update in self.updates:
+                    if update["version"] == version and not update.get("personal"):
+                        return update
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(arrived(), timeout)
+
+    async def wait_for_presence(self, check: Any, timeout: float = 5.0) -> list[dict[str, Any]]:
+        async def arrived() -> list[dict[str, Any]]:
+            while True:
+                for event in reversed(self.presence):
+                    if check(event["present"]):
+                        present: list[dict[str, Any]] = event["present"]
+                        return present
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(arrived(), timeout)
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+class RoomState:
+    """What a browser keeps of the room: built from a snapshot, advanced by updates."""
+
+    def __init__(self, snapshot: dict[str, Any]) -> None:
+        self.version: int = snapshot["version"]
+        self.phase: str = snapshot["phase"]
+        self.screening: dict[str, Any] = snapshot["screening"]
+        self.questions = {q["id"]: q for q in snapshot["questions"]}
+        self.queue: list[int] = snapshot["queue"]
+        self.on_air: int | None = snapshot["on_air"]
+
+    def apply(self, update: dict[str, Any]) -> bool:
+        """Apply one update; False when a version is missing (the client must sync)."""
+        personal = update.get("personal", False)
+        if update["version"] <= self.version and not (
+            personal and update["version"] == self.version
+        ):
+            return True
+        if update["version"] > self.version + 1:
+            return False
+        self.version = update["version"]
+        if "phase" in update:
+            self.phase = update["phase"]
+        if "screening" in update:
+            self.screening = update["screening"]
+        for question in update.get("questions", ()):
+            if question.get("removed"):
+                self.questions.pop(question["id"], None)
+            else:
+                self.questions[question["id"]] = copy.deepcopy(question)
+        if "queue" in update:
+            self.queue = update["queue"]
+            self.on_air = update["on_air"]
+        return True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "phase": self.phase,
+            "screening": self.screening,
+            "questions": self.questions,
+            "queue": self.queue,
+            "on_air": self.on_air,
+        }
