@@ -48,7 +48,7 @@ class LiveClient:
         assert answer["ok"] is True, (event, data, answer)
         return answer
 
-    async def wait_for(self, version: int, timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_for(self, version: int, seconds: float = 5.0) -> dict[str, Any]:
         """The update carrying this version (waiting for it to arrive)."""
 
         async def arrived() -> dict[str, Any]:
@@ -59,9 +59,9 @@ class LiveClient:
                 self._arrived.clear()
                 await self._arrived.wait()
 
-        return await asyncio.wait_for(arrived(), timeout)
+        return await asyncio.wait_for(arrived(), seconds)
 
-    async def wait_for_presence(self, check: Any, timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def wait_for_presence(self, check: Any, seconds: float = 5.0) -> list[dict[str, Any]]:
         async def arrived() -> list[dict[str, Any]]:
             while True:
                 for event in reversed(self.presence):
@@ -71,7 +71,7 @@ class LiveClient:
                 self._arrived.clear()
                 await self._arrived.wait()
 
-        return await asyncio.wait_for(arrived(), timeout)
+        return await asyncio.wait_for(arrived(), seconds)
 
     async def close(self) -> None:
         await self.sio.disconnect()

@@ -1,4 +1,4 @@
-"""Every live-room event × every role, with real Socket.IO clients against the real server."""
+"""Every live-room event by every role, with real Socket.IO clients against the real server."""
 
 from __future__ import annotations
 

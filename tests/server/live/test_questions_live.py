@@ -23,14 +23,14 @@ async def test_full_lifecycle_on_every_screen(live: Connect, seeded: Seed) -> No
         await live("speaker"),
         await live("delegate"),
     )
-    screens = {name: await joined(c, session) for name, c in
-               [("moderator", moderator), ("speaker", speaker), ("delegate", delegate)]}  # fmt: skip
+    everyone = [("moderator", moderator), ("speaker", speaker), ("delegate", delegate)]
+    screens = {name: await joined(live_client, session) for name, live_client in everyone}
     await moderator.ok("phase", {"session": session, "phase": "screening"})
 
+    text = "  How will the State protect defenders?  "
     asked = await delegate.ok(
-        "ask",
-        {"session": session, "client_id": "c-1", "text": "  How will the State protect defenders?  ", "to": seeded.statement_id},
-    )  # fmt: skip
+        "ask", {"session": session, "client_id": "c-1", "text": text, "to": seeded.statement_id}
+    )
     question = asked["question"]
     assert question["status"] == "pending"
     assert question["text"] == "How will the State protect defenders?"
@@ -125,7 +125,8 @@ async def test_bad_questions_change_nothing(live: Connect, seeded: Seed) -> None
     ]
     for payload, code in cases:
         answer = await delegate.call("ask", {"session": session, **payload})
-        assert answer["ok"] is False and answer["error"]["code"] == code, (payload, answer)
+        assert answer["ok"] is False, payload
+        assert answer["error"]["code"] == code, (payload, answer)
     snapshot = (await moderator.ok("join", {"session": session}))["snapshot"]
     assert snapshot["questions"] == []
     assert snapshot["version"] == 1
