@@ -306,7 +306,7 @@ async def test_sync_far_behind_gets_a_snapshot(
 ) -> None:
     moderator = await live("moderator")
     await moderator.ok("phase", {"session": seeded.session_id, "phase": "screening"})
-    for index in range(4):
+    for _ in range(4):
         await moderator.ok(
             "screening",
             {"session": seeded.session_id, "action": "goto", "item": seeded.statement_id},
