@@ -27,6 +27,8 @@ class Settings:
     public_url: str = ""
     allowed_origins: tuple[str, ...] = ()
     redis_url: str | None = None
+    # The Redis pub/sub channel the server processes of one deployment share.
+    redis_channel: str = "presession"
     production: bool = False
     # A JSON request body larger than this is refused with 413 before it is parsed.
     max_json_bytes: int = 64 * 1024
@@ -93,6 +95,7 @@ class Settings:
             public_url=env.get(f"{PREFIX}PUBLIC_URL", "").rstrip("/"),
             allowed_origins=_origins(env.get(f"{PREFIX}ALLOWED_ORIGINS", "")),
             redis_url=env.get(f"{PREFIX}REDIS_URL") or None,
+            redis_channel=env.get(f"{PREFIX}REDIS_CHANNEL", cls.redis_channel),
             production=production,
             max_json_bytes=_int(env, "MAX_JSON_BYTES", cls.max_json_bytes),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes),

@@ -39,8 +39,10 @@ class LiveClient:
         )
         return self
 
-    async def call(self, event: str, data: Any) -> dict[str, Any]:
-        answer: dict[str, Any] = await self.sio.call(event, data, namespace=NAMESPACE, timeout=10)
+    async def call(self, event: str, data: Any, seconds: float = 10) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.sio.call(
+            event, data, namespace=NAMESPACE, timeout=seconds
+        )
         return answer
 
     async def ok(self, event: str, data: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ SOCKETIO_PATH = "/socket.io/"
 def client_manager(settings: Settings) -> socketio.AsyncManager:
     """In-process rooms by default; Redis pub/sub when several server processes share a room."""
     if settings.redis_url:
-        return socketio.AsyncRedisManager(settings.redis_url)
+        return socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
     return socketio.AsyncManager()
 
 
