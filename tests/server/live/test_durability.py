@@ -47,11 +47,13 @@ async def server(data_dir: Path, port: int) -> AsyncIterator[asyncio.subprocess.
 
 
 async def bearer(base: str, invitation: str) -> str:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{base}/api/login", json={"invitation": invitation}) as response:
-            assert response.status == 200
-            token: str = (await response.json())["token"]
-            return token
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{base}/api/login", json={"invitation": invitation}) as response,
+    ):
+        assert response.status == 200
+        token: str = (await response.json())["token"]
+        return token
 
 
 async def test_kill_9_loses_no_acknowledged_question(tmp_path: Path) -> None:
@@ -72,9 +74,10 @@ async def test_kill_9_loses_no_acknowledged_question(tmp_path: Path) -> None:
         await moderator.ok("phase", {"session": belgium, "phase": "screening"})
         for index, asker in enumerate(askers):
             for round_ in range(2):
+                label = f"{index}-{round_}"
                 asked = await asker.ok(
-                    "ask", {"session": belgium, "client_id": f"{index}-{round_}", "text": f"Q {index}.{round_}"}
-                )  # fmt: skip
+                    "ask", {"session": belgium, "client_id": label, "text": f"Question {label}"}
+                )
                 acknowledged.append(asked["question"]["id"])
         for question_id in acknowledged[:6]:
             await moderator.ok("moderate", {"question": question_id, "action": "approve"})
