@@ -100,10 +100,12 @@ async def test_kill_9_loses_no_acknowledged_question(tmp_path: Path) -> None:
                     return
                 if answer.get("ok"):
                     acknowledged.append(answer["question"]["id"])
+                    if len(acknowledged) >= 30:
+                        enough.set()
 
+        enough = asyncio.Event()
         flood = [asyncio.create_task(keep_asking(i, a)) for i, a in enumerate(askers)]
-        while len(acknowledged) < 30:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(enough.wait(), 20)
         process.send_signal(signal.SIGKILL)  # mid-flight: asks are being committed right now
         await process.wait()
         await asyncio.wait_for(asyncio.gather(*flood), 30)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import AsyncIterator
-
 import pytest
 import redis.asyncio as redis
 from aiohttp.test_utils import TestClient
@@ -21,7 +19,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
+async def redis_url() -> str:
     connection = redis.Redis.from_url(REDIS_URL)
     try:
         await connection.ping()
@@ -29,7 +27,7 @@ async def redis_url() -> AsyncIterator[str]:
         pytest.skip(f"Redis not reachable at {REDIS_URL} ({error}); `make test` starts it")
     finally:
         await connection.aclose()
-    yield REDIS_URL
+    return REDIS_URL
 
 
 async def test_an_update_crosses_processes(
