@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+
 import pytest
 import redis.asyncio as redis
 from aiohttp.test_utils import TestClient
