@@ -8,6 +8,7 @@ code locks the parent row (`with_for_update`), which SQLite ignores.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,6 +44,7 @@ class Database:
             _configure_sqlite(self.engine, settings)
         else:
             self.engine = create_async_engine(url, pool_pre_ping=True)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._reads = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writes = async_sessionmaker(
             self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}),
@@ -64,8 +66,19 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A write unit of work: committed on success, rolled back on any error."""
-        async with self._writes() as session, session.begin():
+        async with self._write_turn(), self._writes() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        # SQLite takes one writer at a time. Queueing this process's writers here, in order,
+        # beats letting each poll the file lock (busy_timeout) from its own thread; the file
+        # lock still orders writers of several processes.
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     async def upgrade(self) -> None:
         """Apply every Alembic migration not yet applied."""

@@ -144,6 +144,10 @@ class CountrySession(Base):
     phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"), default=Phase.SCHEDULED)
     # Every change in the live room takes the next version (see docs/live-room.md).
     version: Mapped[int] = mapped_column(default=0)
+    # The last version that speakers and delegates were sent.
+    public_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Questions asked so far: the next question's number is one more.
+    questions_asked: Mapped[int] = mapped_column(default=0, server_default="0")
     max_speakers: Mapped[int] = mapped_column(default=6)
     # The room's player: which statement, where in it, playing or not, as of when.
     screening_item: Mapped[int | None]  # a statement id (no foreign key: it would be a cycle)
@@ -324,6 +328,8 @@ class SessionUpdate(Base):
         sa.ForeignKey("country_sessions.id", ondelete="CASCADE")
     )
     version: Mapped[int]
+    # The public version before this one; None when speakers and delegates do not see it.
+    public_previous: Mapped[int | None]
     kind: Mapped[str] = mapped_column(sa.String(32))
     # The change as moderators see it; other audiences get a filtered view of it.
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)

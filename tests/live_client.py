@@ -63,6 +63,19 @@ class LiveClient:
 
         return await asyncio.wait_for(arrived(), seconds)
 
+    async def wait_for_personal(self, version: int, seconds: float = 5.0) -> dict[str, Any]:
+        """The personal update (the author's own question) of this version."""
+
+        async def arrived() -> dict[str, Any]:
+            while True:
+                for update in self.updates:
+                    if update["version"] == version and update.get("personal"):
+                        return update
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        return await asyncio.wait_for(arrived(), seconds)
+
     async def wait_for_presence(self, check: Any, seconds: float = 5.0) -> list[dict[str, Any]]:
         async def arrived() -> list[dict[str, Any]]:
             while True:
@@ -90,16 +103,24 @@ class RoomState:
         self.queue: list[int] = snapshot["queue"]
         self.on_air: int | None = snapshot["on_air"]
 
-    def apply(self, update: dict[str, Any]) -> bool:
-        """Apply one update; False when a version is missing (the client must sync)."""
-        personal = update.get("personal", False)
-        if update["version"] <= self.version and not (
-            personal and update["version"] == self.version
-        ):
+    def apply(self, update: dict[str, Any], *, synced: bool = False) -> bool:
+        """Apply one update; False when one is missing before it (the client must sync).
+
+        A `personal` update only adds the author's own question; it does not move the version.
+        Updates returned by `sync` come complete and in order (`synced`).
+        """
+        if update.get("personal"):
+            self._merge(update)
             return True
-        if update["version"] > self.version + 1:
+        if update["version"] <= self.version:
+            return True  # already have it
+        if not synced and update["previous"] > self.version:
             return False
         self.version = update["version"]
+        self._merge(update)
+        return True
+
+    def _merge(self, update: dict[str, Any]) -> None:
         if "phase" in update:
             self.phase = update["phase"]
         if "screening" in update:
@@ -112,11 +133,19 @@ class RoomState:
         if "queue" in update:
             self.queue = update["queue"]
             self.on_air = update["on_air"]
-        return True
+
+    def apply_sync(self, result: dict[str, Any]) -> None:
+        """Bring the state up to date with what `sync` answered."""
+        if "snapshot" in result:
+            self.__init__(result["snapshot"])  # type: ignore[misc]
+            return
+        for update in result["updates"]:
+            self.apply(update, synced=True)
+        self.version = result["version"]
 
     def as_dict(self) -> dict[str, Any]:
+        """The room as this client shows it (the version aside: see `apply`)."""
         return {
-            "version": self.version,
             "phase": self.phase,
             "screening": self.screening,
             "questions": self.questions,

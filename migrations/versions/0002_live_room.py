@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("country_session_id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("public_previous", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -130,6 +131,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("question_id", "organisation_id"),
     )
     with op.batch_alter_table("country_sessions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("public_version", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("questions_asked", sa.Integer(), nullable=False, server_default="0")
+        )
         batch_op.add_column(sa.Column("screening_item", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("screening_position", sa.Double(), nullable=False, server_default="0")
@@ -148,6 +155,8 @@ def downgrade() -> None:
         batch_op.drop_column("screening_playing")
         batch_op.drop_column("screening_position")
         batch_op.drop_column("screening_item")
+        batch_op.drop_column("public_version")
+        batch_op.drop_column("questions_asked")
 
     op.drop_table("written_answers")
     with op.batch_alter_table("questions", schema=None) as batch_op:

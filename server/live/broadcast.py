@@ -45,11 +45,16 @@ class Broadcaster:
         update = change.as_update()
         update["server_time"] = utcnow().isoformat()
         session_id = change.session_id
-        await self._emit("update", update, f"{session_id}:moderators")
-        public = render_update(update, Audience.PANEL_AND_FLOOR)
-        await self._emit("update", public, [f"{session_id}:speakers", f"{session_id}:delegates"])
+        await self._emit(
+            "update", render_update(update, Audience.MODERATORS), f"{session_id}:moderators"
+        )
+        if change.public_previous is not None:
+            public = render_update(update, Audience.PUBLIC)
+            await self._emit(
+                "update", public, [f"{session_id}:speakers", f"{session_id}:delegates"]
+            )
         for author in personal_authors(update):
-            personal = render_update(update, Audience.PANEL_AND_FLOOR, author)
+            personal = render_update(update, Audience.PUBLIC, author)
             personal["personal"] = True
             await self._emit("update", personal, person_room(session_id, author))
 

@@ -7,11 +7,17 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from server.countries import country_name
 from server.identity.principal import Principal
-from server.live.views import Audience, audience_of, render_update, snapshot_questions
+from server.live.views import (
+    Audience,
+    audience_of,
+    render_update,
+    snapshot_questions,
+    visible_to,
+)
 from server.models import (
     Attendance,
     CountrySession,
@@ -26,23 +32,27 @@ from server.models import (
 )
 
 QUESTION_LOADS = (
-    selectinload(Question.author),
-    selectinload(Question.mission),
-    selectinload(Question.to_statement).selectinload(Statement.organisation),
-    selectinload(Question.answers).selectinload(WrittenAnswer.organisation),
+    joinedload(Question.author),
+    joinedload(Question.mission),
+    joinedload(Question.to_statement).joinedload(Statement.organisation),
+    selectinload(Question.answers).joinedload(WrittenAnswer.organisation),
 )
 
 
 async def load_questions(session: AsyncSession, question_ids: list[int]) -> list[Question]:
     """These questions with everything a view needs, fresh from the database, in this order."""
     rows = (
-        await session.scalars(
-            select(Question)
-            .where(Question.id.in_(question_ids))
-            .options(*QUESTION_LOADS)
-            .execution_options(populate_existing=True)
+        (
+            await session.scalars(
+                select(Question)
+                .where(Question.id.in_(question_ids))
+                .options(*QUESTION_LOADS)
+                .execution_options(populate_existing=True)
+            )
         )
-    ).all()
+        .unique()
+        .all()
+    )
     by_id = {row.id: row for row in rows}
     return [by_id[question_id] for question_id in question_ids]
 
@@ -102,28 +112,23 @@ def screening_view(country_session: CountrySession) -> dict[str, Any]:
     }
 
 
-async def queue_ids(session: AsyncSession, country_session_id: int) -> list[int]:
-    return list(
-        (
-            await session.scalars(
-                select(Question.id)
-                .where(
-                    Question.country_session_id == country_session_id,
-                    Question.status == QuestionStatus.APPROVED,
-                )
-                .order_by(Question.position)
+async def queue_state(session: AsyncSession, country_session_id: int) -> dict[str, Any]:
+    """`{"queue": [approved ids in order], "on_air": id or None}` in one query."""
+    rows = (
+        await session.execute(
+            select(Question.id, Question.status)
+            .where(
+                Question.country_session_id == country_session_id,
+                Question.status.in_((QuestionStatus.APPROVED, QuestionStatus.ON_AIR)),
             )
-        ).all()
-    )
-
-
-async def on_air_id(session: AsyncSession, country_session_id: int) -> int | None:
-    return await session.scalar(
-        select(Question.id).where(
-            Question.country_session_id == country_session_id,
-            Question.status == QuestionStatus.ON_AIR,
+            .order_by(Question.position)
         )
-    )
+    ).all()
+    on_air = [row.id for row in rows if row.status is QuestionStatus.ON_AIR]
+    return {
+        "queue": [row.id for row in rows if row.status is QuestionStatus.APPROVED],
+        "on_air": on_air[0] if on_air else None,
+    }
 
 
 async def presence(session: AsyncSession, country_session_id: int) -> list[dict[str, Any]]:
@@ -171,13 +176,17 @@ async def snapshot(
     """Everything this person may see of the room, as of the session's current version."""
     audience = audience_of(principal.role)
     questions = (
-        await session.scalars(
-            select(Question)
-            .where(Question.country_session_id == country_session.id)
-            .options(*QUESTION_LOADS)
-            .order_by(Question.number)
+        (
+            await session.scalars(
+                select(Question)
+                .where(Question.country_session_id == country_session.id)
+                .options(*QUESTION_LOADS)
+                .order_by(Question.number)
+            )
         )
-    ).all()
+        .unique()
+        .all()
+    )
     views = [question_view(question, country_session.country) for question in questions]
     mission = await session.scalar(
         select(Mission).where(Mission.country == country_session.country)
@@ -197,8 +206,7 @@ async def snapshot(
         "screening": screening_view(country_session),
         "server_time": utcnow().isoformat(),
         "questions": snapshot_questions(views, audience, principal.person_id),
-        "queue": await queue_ids(session, country_session.id),
-        "on_air": await on_air_id(session, country_session.id),
+        **await queue_state(session, country_session.id),
         "state_under_review": {
             "country": country_session.country,
             "name": country_name(country_session.country),
@@ -246,13 +254,21 @@ async def updates_since(
     if [row.version for row in rows] != list(range(since + 1, country_session.version + 1)):
         return None
     audience = audience_of(principal.role)
-    return [render_update(journal_update(row), audience, principal.person_id) for row in rows]
+    viewer = principal.person_id
+    updates = [journal_update(row) for row in rows]
+    return [
+        render_update(update, audience, viewer)
+        for update in updates
+        if visible_to(update, audience, viewer)
+    ]
 
 
 def journal_update(row: SessionUpdate) -> dict[str, Any]:
     return {
         "session": row.country_session_id,
         "version": row.version,
+        "previous": row.version - 1,
+        "public_previous": row.public_previous,
         "kind": row.kind,
         "at": iso(row.created_at),
         **row.payload,

@@ -32,7 +32,7 @@ from server.live.questions import (
     next_status,
 )
 from server.live.queue import Queued, insertion_index, moved
-from server.live.views import audience_of, question_for
+from server.live.views import audience_of, is_public_update, question_for
 from server.models import (
     Attendance,
     CountrySession,
@@ -58,6 +58,7 @@ class Change:
 
     session_id: int
     version: int
+    public_previous: int | None
     kind: str
     payload: dict[str, Any]
     at: datetime
@@ -66,6 +67,8 @@ class Change:
         return {
             "session": self.session_id,
             "version": self.version,
+            "previous": self.version - 1,
+            "public_previous": self.public_previous,
             "kind": self.kind,
             "at": self.at.isoformat(),
             **self.payload,
@@ -129,37 +132,41 @@ class LiveRoom:
         _check_member(principal, session_id)
         async with self._change(session_id) as write:
             session, country_session = write.session, write.country_session
-            existing = await session.scalar(
-                select(Question).where(
-                    Question.author_id == principal.person_id, Question.client_id == client_id
+            minute_ago = write.now - timedelta(minutes=1)
+            mine = Question.client_id == client_id
+            existing_id, existing_session, recent, open_count = (
+                await session.execute(
+                    select(
+                        func.max(Question.id).filter(mine),
+                        func.max(Question.country_session_id).filter(mine),
+                        func.count(Question.id).filter(Question.asked_at > minute_ago),
+                        func.count(Question.id).filter(Question.status.in_(OPEN)),
+                    ).where(Question.author_id == principal.person_id)
                 )
-            )
-            if existing is not None:
-                if existing.country_session_id != session_id:
+            ).one()
+            if existing_id is not None:  # a retry: the same question, nothing new
+                if existing_session != session_id:
                     raise Conflict("This client_id was used for another session's question.")
                 write.no_change()
-                return await _view_for(session, existing, country_session, principal)
+                [existing] = await reading.load_questions(session, [existing_id])
+                return _shown(reading.question_view(existing, country_session.country), principal)
             if country_session.phase not in ASKING_PHASES:
                 raise Conflict(
                     "Questions can be asked once the screening has started, until the session"
                     " closes.",
                     code="questions_closed",
                 )
-            await self._check_limits(session, principal)
+            self._check_limits(recent, open_count)
             if to is not None:
                 statement = await session.get(Statement, to)
                 if statement is None or statement.country_session_id != session_id:
                     raise Invalid(
                         "That speaker is not on this session's panel.", code="bad_addressee"
                     )
-            number = await session.scalar(
-                select(func.coalesce(func.max(Question.number), 0)).where(
-                    Question.country_session_id == session_id
-                )
-            )
+            country_session.questions_asked += 1
             question = Question(
                 country_session_id=session_id,
-                number=(number or 0) + 1,
+                number=country_session.questions_asked,
                 author_id=principal.person_id,
                 mission_id=principal.mission_id,
                 to_statement_id=to,
@@ -169,29 +176,16 @@ class LiveRoom:
                 asked_at=write.now,
             )
             session.add(question)
-            await session.flush()
-            await write.questions([question])
-            return await _view_for(session, question, country_session, principal)
+            [view] = await write.questions([question], queue_changed=False)
+            return _shown(view, principal)
 
-    async def _check_limits(self, session: AsyncSession, principal: Principal) -> None:
-        now = utcnow()
-        recent = await session.scalar(
-            select(func.count(Question.id)).where(
-                Question.author_id == principal.person_id,
-                Question.asked_at > now - timedelta(minutes=1),
-            )
-        )
-        if (recent or 0) >= self._settings.questions_per_minute:
+    def _check_limits(self, recent: int, open_count: int) -> None:
+        if recent >= self._settings.questions_per_minute:
             raise RateLimited(
                 f"You can ask {self._settings.questions_per_minute} questions a minute."
                 " Please wait a moment."
             )
-        open_count = await session.scalar(
-            select(func.count(Question.id)).where(
-                Question.author_id == principal.person_id, Question.status.in_(OPEN)
-            )
-        )
-        if (open_count or 0) >= self._settings.open_questions_per_delegate:
+        if open_count >= self._settings.open_questions_per_delegate:
             raise RateLimited(
                 f"You have {open_count} questions waiting; the limit is"
                 f" {self._settings.open_questions_per_delegate}. Withdraw one or wait until it"
@@ -208,8 +202,8 @@ class LiveRoom:
             question.status = next_status(question.status, Action.WITHDRAW)
             question.withdrawn_at = write.now
             await write.leave_queue(question)
-            await write.questions([question])
-            return await _view_for(write.session, question, write.country_session, principal)
+            [view] = await write.questions([question])
+            return _shown(view, principal)
 
     async def moderate(
         self, principal: Principal, question_id: object, action: object, data: dict[str, Any]
@@ -226,8 +220,8 @@ class LiveRoom:
         async with self._change(session_id) as write:
             question = await write.question(question_id)
             changed = await self._apply(write, question, chosen, data)
-            await write.questions(changed)
-            return await _view_for(write.session, question, write.country_session, principal)
+            views = await write.questions(changed)
+            return _shown(views[0], principal)
 
     async def _apply(
         self, write: _Write, question: Question, action: Action, data: dict[str, Any]
@@ -329,8 +323,8 @@ class LiveRoom:
                     principal.person_id,
                     write.now,
                 )
-            await write.questions([question])
-            return await _view_for(write.session, question, write.country_session, principal)
+            [view] = await write.questions([question])
+            return _shown(view, principal)
 
     # -- session control -------------------------------------------------------------------
 
@@ -547,35 +541,46 @@ class _Write:
         return count or 0
 
     async def questions(
-        self, changed: list[Question], kind: str = "question", extra: dict[str, Any] | None = None
-    ) -> None:
+        self,
+        changed: list[Question],
+        kind: str = "question",
+        extra: dict[str, Any] | None = None,
+        *,
+        queue_changed: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Journal these questions' new state; their moderator views, in the same order.
+
+        The queue and the question on air go with the update unless the caller knows they did
+        not change (a new question is pending: it is in neither).
+        """
         await self.session.flush()
         loaded = await reading.load_questions(self.session, [question.id for question in changed])
         sur = self.country_session.country
-        await self.record(
-            kind,
-            {
-                **(extra or {}),
-                "questions": [reading.question_view(question, sur) for question in loaded],
-                "queue": await reading.queue_ids(self.session, self.country_session.id),
-                "on_air": await reading.on_air_id(self.session, self.country_session.id),
-            },
-        )
+        views = [reading.question_view(question, sur) for question in loaded]
+        payload: dict[str, Any] = {**(extra or {}), "questions": views}
+        if queue_changed:
+            payload.update(await reading.queue_state(self.session, self.country_session.id))
+        await self.record(kind, payload)
+        return views
 
     async def record(self, kind: str, payload: dict[str, Any]) -> None:
-        self.country_session.version += 1
-        version = self.country_session.version
+        room = self.country_session
+        room.version += 1
+        public_previous = None
+        if is_public_update(kind, payload):
+            public_previous, room.public_version = room.public_version, room.version
         self.session.add(
             SessionUpdate(
-                country_session_id=self.country_session.id,
-                version=version,
+                country_session_id=room.id,
+                version=room.version,
+                public_previous=public_previous,
                 kind=kind,
                 payload=payload,
                 created_at=self.now,
             )
         )
         await self.session.flush()
-        self.change = Change(self.country_session.id, version, kind, payload, self.now)
+        self.change = Change(room.id, room.version, public_previous, kind, payload, self.now)
 
 
 async def _session_for(
@@ -593,10 +598,6 @@ def _check_member(principal: Principal, session_id: int) -> None:
         raise Forbidden("You are not a participant of this session.")
 
 
-async def _view_for(
-    session: AsyncSession, question: Question, country_session: CountrySession, principal: Principal
-) -> dict[str, Any]:
-    [loaded] = await reading.load_questions(session, [question.id])
-    view = reading.question_view(loaded, country_session.country)
+def _shown(view: dict[str, Any], principal: Principal) -> dict[str, Any]:
     shown = question_for(view, audience_of(principal.role), principal.person_id)
-    return shown if shown is not None else {"id": question.id}
+    return shown if shown is not None else {"id": view["id"]}

@@ -1,12 +1,16 @@
 """Who sees what of the live room: pure functions from the moderators' view to each audience.
 
-Every change is journalled once, as moderators see it. Speakers and delegates receive a
-filtered rendering of the same version: questions they may not see are left out, questions
-that leave the public queue become tombstones (`{"id", "removed": true}`). So every audience
-receives every version number and can tell a gap from a change it may not see.
+Every change is journalled once, as moderators see it, with the next version number.
 
-A delegate's own questions that others may not see (pending, rejected, withdrawn) reach the
-author as a second, `personal` rendering of the same version.
+- Moderators receive every version; each update names the `previous` version (version - 1).
+- Speakers and delegates (the public audience) share one filtered rendering, sent only for
+  versions that change something they may see. Each such update names the `previous`
+  public version, so a client detects a gap when `previous` is newer than what it has,
+  without the server sending the whole room a message for every pending question.
+- A delegate's own questions that others may not see (pending, rejected, withdrawn) reach
+  the author as a `personal` update: an upsert that does not move the client's version.
+
+A client that finds a gap, or reconnects, calls `sync` with the version it has.
 """
 
 from __future__ import annotations
@@ -26,11 +30,11 @@ _PRIVATE_FIELDS = ("rejection_reason", "original_text")
 
 class Audience(enum.StrEnum):
     MODERATORS = "moderators"
-    PANEL_AND_FLOOR = "public"  # speakers and delegates
+    PUBLIC = "public"  # speakers and delegates
 
 
 def audience_of(role: Role) -> Audience:
-    return Audience.MODERATORS if role in (Role.ADMIN, Role.MODERATOR) else Audience.PANEL_AND_FLOOR
+    return Audience.MODERATORS if role in (Role.ADMIN, Role.MODERATOR) else Audience.PUBLIC
 
 
 def is_public(question: QuestionView) -> bool:
@@ -43,35 +47,56 @@ def question_for(
     """The question as this viewer sees it; a tombstone; or None when it is not theirs to see."""
     if audience is Audience.MODERATORS:
         return question
-    own = viewer_id is not None and question["author"]["id"] == viewer_id
     if is_public(question):
         public = {key: value for key, value in question.items() if key not in _PRIVATE_FIELDS}
         public["author"] = {"id": question["author"]["id"]}  # the mission speaks, not the person
         return public
-    if own:
+    if viewer_id is not None and question["author"]["id"] == viewer_id:
         return question
     if question.get("approved_at") is not None:
         return {"id": question["id"], "removed": True}  # it left the public queue
     return None
 
 
+def is_public_update(kind: str, payload: Mapping[str, Any]) -> bool:
+    """Whether speakers and delegates see anything of this change."""
+    if kind != "question":
+        return True
+    return any(question_for(q, Audience.PUBLIC, None) for q in payload.get("questions", ()))
+
+
 def render_update(
     update: Mapping[str, Any], audience: Audience, viewer_id: int | None = None
 ) -> dict[str, Any]:
-    """One journalled update as `audience` (and, when given, this viewer) receives it."""
-    rendered = {key: value for key, value in update.items() if key != "questions"}
+    """One journalled update as `audience` (and, when given, this viewer) receives it.
+
+    `update` carries `previous` (the version before it) and `public_previous` (the public
+    version before it, None when the public audience does not see it).
+    """
+    rendered = {
+        key: value for key, value in update.items() if key not in ("questions", "public_previous")
+    }
+    if audience is Audience.PUBLIC:
+        rendered["previous"] = update["public_previous"]
     if "questions" in update:
         rendered["questions"] = _visible(update["questions"], audience, viewer_id)
     return rendered
 
 
 def personal_authors(update: Mapping[str, Any]) -> set[int]:
-    """Authors whose own view of this update differs from what the other delegates get."""
+    """Authors who see something of this update that the other delegates do not."""
     return {
         question["author"]["id"]
         for question in update.get("questions", ())
         if not is_public(question)
     }
+
+
+def visible_to(update: Mapping[str, Any], audience: Audience, viewer_id: int | None) -> bool:
+    """Whether a journalled update has anything for this viewer (for `sync`)."""
+    if audience is Audience.MODERATORS or update["public_previous"] is not None:
+        return True
+    return viewer_id is not None and viewer_id in personal_authors(update)
 
 
 def snapshot_questions(

@@ -37,21 +37,22 @@ async def test_full_lifecycle_on_every_screen(live: Connect, seeded: Seed) -> No
     assert question["to"]["statement"] == seeded.statement_id
     qid = question["id"]
 
-    # Pending: moderators see it with the asker; the speaker gets the version, not the question.
+    # Pending: moderators see it with the asker; the author sees it personally; nobody else.
     ask_version = 2
     mod_update = await moderator.wait_for(ask_version)
     assert mod_update["questions"][0]["author"]["name"] == "Delegate of France"
     assert mod_update["questions"][0]["mission"]["country"] == "FR"
-    assert (await speaker.wait_for(ask_version))["questions"] == []
-    assert (await delegate.wait_for(ask_version))["questions"] == []  # the shared rendering
-    personal = [u for u in delegate.updates if u.get("personal") and u["version"] == ask_version]
-    assert personal[0]["questions"][0]["status"] == "pending"  # and the author's own
+    personal = await delegate.wait_for_personal(ask_version)
+    assert personal["questions"][0]["status"] == "pending"
 
     await moderator.ok("moderate", {"question": qid, "action": "approve"})
     for client in (moderator, speaker, delegate):
         update = await client.wait_for(3)
         assert update["queue"] == [qid]
         assert update["questions"][0]["status"] == "approved"
+    assert (await moderator.wait_for(3))["previous"] == 2
+    assert (await speaker.wait_for(3))["previous"] == 1  # the public never saw version 2
+    assert all(u["version"] != ask_version for u in speaker.updates)
     speaker_view = (await speaker.wait_for(3))["questions"][0]
     assert speaker_view["to"]["organisation"]["name"] == "Ligue des droits humains"
     assert "name" not in speaker_view["author"]
@@ -75,13 +76,14 @@ async def test_full_lifecycle_on_every_screen(live: Connect, seeded: Seed) -> No
         )
         assert update["on_air"] is None
 
-    # Every screen, advanced update by update, equals a fresh snapshot.
-    for name, client in (("moderator", moderator), ("speaker", speaker), ("delegate", delegate)):
+    # Every screen, advanced update by update with no gap, equals a fresh snapshot.
+    for name, client in everyone:
         state = screens[name]
         for update in client.updates:
-            assert state.apply(update)
+            assert state.apply(update), (name, update["version"])
         fresh = RoomState((await client.ok("join", {"session": session}))["snapshot"])
         assert state.as_dict() == fresh.as_dict(), name
+        assert state.version == fresh.version == 7
 
 
 async def test_retrying_an_ask_returns_the_same_question(live: Connect, seeded: Seed) -> None:
@@ -294,10 +296,12 @@ async def test_reconnect_and_sync_equal_a_snapshot(live: Connect, seeded: Seed) 
     )
     speaker = await live("speaker")  # comes back
     synced = await speaker.ok("sync", {"session": session, "since": state.version})
-    for update in synced["updates"]:
-        assert state.apply(update)
+    assert synced["version"] == 9
+    assert [u["version"] for u in synced["updates"]] == [1, 5, 6, 7, 9]  # the public ones
+    state.apply_sync(synced)
     fresh = RoomState((await speaker.ok("join", {"session": session}))["snapshot"])
     assert state.as_dict() == fresh.as_dict()
+    assert state.version == fresh.version
     assert state.queue == [ids[1], ids[0]]
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.live.views import Audience, personal_authors, question_for, render_update
+from server.live.views import (
+    Audience,
+    is_public_update,
+    personal_authors,
+    question_for,
+    render_update,
+    visible_to,
+)
 
 AUTHOR, OTHER = 7, 8
 
@@ -28,18 +35,18 @@ def test_moderators_see_everything() -> None:
 
 
 def test_others_never_see_a_pending_question() -> None:
-    assert question_for(question("pending"), Audience.PANEL_AND_FLOOR, OTHER) is None
-    assert question_for(question("pending"), Audience.PANEL_AND_FLOOR, None) is None
+    assert question_for(question("pending"), Audience.PUBLIC, OTHER) is None
+    assert question_for(question("pending"), Audience.PUBLIC, None) is None
 
 
 def test_the_author_sees_their_own_pending_and_rejected_questions() -> None:
     rejected = question("rejected", rejection_reason="Asked already")
-    assert question_for(rejected, Audience.PANEL_AND_FLOOR, AUTHOR) == rejected
+    assert question_for(rejected, Audience.PUBLIC, AUTHOR) == rejected
 
 
 def test_public_questions_hide_the_person_and_private_fields() -> None:
     approved = question("approved", approved_at="t", original_text="first", rejection_reason=None)
-    view = question_for(approved, Audience.PANEL_AND_FLOOR, OTHER)
+    view = question_for(approved, Audience.PUBLIC, OTHER)
     assert view is not None
     assert view["author"] == {"id": AUTHOR}
     assert "original_text" not in view
@@ -48,21 +55,41 @@ def test_public_questions_hide_the_person_and_private_fields() -> None:
 
 def test_a_question_leaving_the_queue_becomes_a_tombstone() -> None:
     withdrawn = question("withdrawn", approved_at="t")
-    assert question_for(withdrawn, Audience.PANEL_AND_FLOOR, OTHER) == {"id": 1, "removed": True}
+    assert question_for(withdrawn, Audience.PUBLIC, OTHER) == {"id": 1, "removed": True}
 
 
-def test_every_audience_gets_every_version() -> None:
-    update = {
+def update_of(*questions: dict[str, Any], public_previous: int | None) -> dict[str, Any]:
+    return {
         "session": 1,
         "version": 5,
+        "previous": 4,
+        "public_previous": public_previous,
         "kind": "question",
-        "questions": [question("pending")],
-        "queue": [],
-        "on_air": None,
+        "questions": list(questions),
     }
-    public = render_update(update, Audience.PANEL_AND_FLOOR)
-    assert public["version"] == 5
-    assert public["questions"] == []
+
+
+def test_a_pending_question_is_not_a_public_update() -> None:
+    payload = {"questions": [question("pending")]}
+    assert not is_public_update("question", payload)
+    assert is_public_update("question", {"questions": [question("approved", approved_at="t")]})
+    assert is_public_update("question", {"questions": [question("rejected", approved_at="t")]})
+    assert is_public_update("phase", {"phase": "qa"})
+
+
+def test_each_audience_chains_to_its_previous_version() -> None:
+    update = update_of(question("approved", approved_at="t"), public_previous=2)
+    assert render_update(update, Audience.MODERATORS)["previous"] == 4
+    public = render_update(update, Audience.PUBLIC)
+    assert public["previous"] == 2
+    assert "public_previous" not in public
+
+
+def test_the_author_gets_a_personal_view() -> None:
+    update = update_of(question("pending"), public_previous=None)
     assert personal_authors(update) == {AUTHOR}
-    mine = render_update(update, Audience.PANEL_AND_FLOOR, AUTHOR)
+    assert visible_to(update, Audience.PUBLIC, AUTHOR)
+    assert not visible_to(update, Audience.PUBLIC, OTHER)
+    assert render_update(update, Audience.PUBLIC, OTHER)["questions"] == []
+    mine = render_update(update, Audience.PUBLIC, AUTHOR)
     assert mine["questions"][0]["text"] == "Will the State ratify OP-CAT?"
