@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -61,9 +62,39 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def question_view(question: Question, state_under_review: str) -> dict[str, Any]:
-    """A question as moderators see it (the journal stores this; others get a filtered copy)."""
-    statement = question.to_statement
+@dataclass(frozen=True)
+class MissionInfo:
+    id: int
+    country: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ViewParts:
+    """What a question view needs besides the question row, when it is at hand already."""
+
+    author: tuple[int, str]
+    mission: MissionInfo
+    to: Statement | None  # with its organisation loaded
+    answers: list[WrittenAnswer]  # with their organisations loaded
+
+
+def question_view(
+    question: Question, state_under_review: str, *, parts: ViewParts | None = None
+) -> dict[str, Any]:
+    """A question as moderators see it (the journal stores this; others get a filtered copy).
+
+    Its related rows come from `parts` when given, else from the loaded relationships.
+    """
+    if parts is None:
+        mission = question.mission
+        parts = ViewParts(
+            author=(question.author.id, question.author.name),
+            mission=MissionInfo(mission.id, mission.country, mission.name),
+            to=question.to_statement,
+            answers=list(question.answers),
+        )
+    statement = parts.to
     return {
         "id": question.id,
         "session": question.country_session_id,
@@ -79,12 +110,12 @@ def question_view(question: Question, state_under_review: str) -> dict[str, Any]
             "organisation": {"id": statement.organisation.id, "name": statement.organisation.name},
         },
         "mission": {
-            "id": question.mission.id,
-            "country": question.mission.country,
-            "name": question.mission.name,
-            "state_under_review": question.mission.country == state_under_review,
+            "id": parts.mission.id,
+            "country": parts.mission.country,
+            "name": parts.mission.name,
+            "state_under_review": parts.mission.country == state_under_review,
         },
-        "author": {"id": question.author.id, "name": question.author.name},
+        "author": {"id": parts.author[0], "name": parts.author[1]},
         "rejection_reason": question.rejection_reason,
         "asked_at": iso(question.asked_at),
         "approved_at": iso(question.approved_at),
@@ -98,7 +129,7 @@ def question_view(question: Question, state_under_review: str) -> dict[str, Any]
                 "text": answer.text,
                 "updated_at": iso(answer.updated_at),
             }
-            for answer in question.answers
+            for answer in parts.answers
         ],
     }
 

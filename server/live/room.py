@@ -16,9 +16,17 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from server.db import Database
-from server.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
+from server.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PresessionError,
+    RateLimited,
+)
 from server.identity.principal import Principal
 from server.live import reading
 from server.live.questions import (
@@ -36,6 +44,7 @@ from server.live.views import audience_of, is_public_update, question_for
 from server.models import (
     Attendance,
     CountrySession,
+    Mission,
     Phase,
     Question,
     QuestionStatus,
@@ -76,6 +85,16 @@ class Change:
 
 
 Publish = Callable[[Change], Awaitable[None]]
+_MAX_ASK_BATCH = 64
+
+
+@dataclass(frozen=True)
+class _Ask:
+    principal: Principal
+    client_id: str
+    text: str
+    to: int | None
+    answer: asyncio.Future[dict[str, Any]]
 
 
 class LiveRoom:
@@ -84,6 +103,13 @@ class LiveRoom:
         self._settings = settings
         self._publish = publish
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._asks: defaultdict[int, list[_Ask]] = defaultdict(list)
+        self._ask_workers: dict[int, asyncio.Task[None]] = {}
+        self._missions: dict[int, reading.MissionInfo] = {}
+
+    async def close(self) -> None:
+        """Let the questions already asked be committed and answered."""
+        await asyncio.gather(*self._ask_workers.values(), return_exceptions=True)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -119,7 +145,12 @@ class LiveRoom:
     async def ask(
         self, principal: Principal, session_id: int, client_id: object, text: object, to: object
     ) -> dict[str, Any]:
-        """Commit a delegate's question (or find the one this `client_id` already made)."""
+        """Commit a delegate's question (or find the one this `client_id` already made).
+
+        Questions asked in one session while a write is under way are committed together,
+        in one transaction, each with its own version: under a flood of questions the
+        database does one commit for many, and the answer still comes only after the commit.
+        """
         if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
             raise Invalid(
                 "'client_id' must be 1–64 letters, digits or . _ : -", code="bad_client_id"
@@ -130,54 +161,118 @@ class LiveRoom:
         if principal.mission_id is None:
             raise Forbidden("Only delegates of a mission ask questions.")
         _check_member(principal, session_id)
-        async with self._change(session_id) as write:
-            session, country_session = write.session, write.country_session
-            minute_ago = write.now - timedelta(minutes=1)
-            mine = Question.client_id == client_id
-            existing_id, existing_session, recent, open_count = (
-                await session.execute(
-                    select(
-                        func.max(Question.id).filter(mine),
-                        func.max(Question.country_session_id).filter(mine),
-                        func.count(Question.id).filter(Question.asked_at > minute_ago),
-                        func.count(Question.id).filter(Question.status.in_(OPEN)),
-                    ).where(Question.author_id == principal.person_id)
-                )
-            ).one()
-            if existing_id is not None:  # a retry: the same question, nothing new
-                if existing_session != session_id:
-                    raise Conflict("This client_id was used for another session's question.")
-                write.no_change()
-                [existing] = await reading.load_questions(session, [existing_id])
-                return _shown(reading.question_view(existing, country_session.country), principal)
-            if country_session.phase not in ASKING_PHASES:
-                raise Conflict(
-                    "Questions can be asked once the screening has started, until the session"
-                    " closes.",
-                    code="questions_closed",
-                )
-            self._check_limits(recent, open_count)
-            if to is not None:
-                statement = await session.get(Statement, to)
-                if statement is None or statement.country_session_id != session_id:
-                    raise Invalid(
-                        "That speaker is not on this session's panel.", code="bad_addressee"
-                    )
-            country_session.questions_asked += 1
-            question = Question(
-                country_session_id=session_id,
-                number=country_session.questions_asked,
-                author_id=principal.person_id,
-                mission_id=principal.mission_id,
-                to_statement_id=to,
-                client_id=client_id,
-                text=cleaned,
-                original_text=cleaned,
-                asked_at=write.now,
+        request = _Ask(
+            principal, client_id, cleaned, to, asyncio.get_running_loop().create_future()
+        )
+        self._asks[session_id].append(request)
+        if session_id not in self._ask_workers:
+            worker = asyncio.create_task(self._commit_asks(session_id))
+            self._ask_workers[session_id] = worker
+        return await request.answer
+
+    async def _commit_asks(self, session_id: int) -> None:
+        """Commit the waiting questions of one session, a batch per transaction, until none wait."""
+        waiting = self._asks[session_id]
+        try:
+            while waiting:
+                batch = waiting[:_MAX_ASK_BATCH]
+                del waiting[: len(batch)]
+                outcomes: list[tuple[_Ask, dict[str, Any] | PresessionError]] = []
+                try:
+                    async with self._change(session_id) as write:
+                        for request in batch:
+                            try:
+                                outcomes.append((request, await self._ask_one(write, request)))
+                            except PresessionError as error:  # raised before it wrote anything
+                                outcomes.append((request, error))
+                except Exception as error:  # nothing of this batch was committed
+                    for request in batch:
+                        if not request.answer.done():
+                            request.answer.set_exception(error)
+                    continue
+                for request, outcome in outcomes:
+                    if request.answer.done():  # the asker went away; a retry finds it
+                        continue
+                    if isinstance(outcome, PresessionError):
+                        request.answer.set_exception(outcome)
+                    else:
+                        request.answer.set_result(outcome)
+        finally:
+            del self._ask_workers[session_id]
+
+    async def _ask_one(self, write: _Write, request: _Ask) -> dict[str, Any]:
+        session, country_session = write.session, write.country_session
+        principal = request.principal
+        minute_ago = write.now - timedelta(minutes=1)
+        mine = Question.client_id == request.client_id
+        existing_id, existing_session, recent, open_count = (
+            await session.execute(
+                select(
+                    func.max(Question.id).filter(mine),
+                    func.max(Question.country_session_id).filter(mine),
+                    func.count(Question.id).filter(Question.asked_at > minute_ago),
+                    func.count(Question.id).filter(Question.status.in_(OPEN)),
+                ).where(Question.author_id == principal.person_id)
             )
-            session.add(question)
-            [view] = await write.questions([question], queue_changed=False)
-            return _shown(view, principal)
+        ).one()
+        if existing_id is not None:  # a retry: the same question, nothing new
+            if existing_session != country_session.id:
+                raise Conflict("This client_id was used for another session's question.")
+            [existing] = await reading.load_questions(session, [existing_id])
+            return _shown(reading.question_view(existing, country_session.country), principal)
+        if country_session.phase not in ASKING_PHASES:
+            raise Conflict(
+                "Questions can be asked once the screening has started, until the session closes.",
+                code="questions_closed",
+            )
+        self._check_limits(recent, open_count)
+        addressee = None
+        if request.to is not None:
+            addressee = await session.scalar(
+                select(Statement)
+                .where(Statement.id == request.to)
+                .options(joinedload(Statement.organisation))
+            )
+            if addressee is None or addressee.country_session_id != country_session.id:
+                raise Invalid("That speaker is not on this session's panel.", code="bad_addressee")
+        assert principal.mission_id is not None, "checked before queueing"
+        mission = await self._mission(session, principal.mission_id)
+        country_session.questions_asked += 1
+        question = Question(
+            country_session_id=country_session.id,
+            number=country_session.questions_asked,
+            author_id=principal.person_id,
+            mission_id=principal.mission_id,
+            to_statement_id=request.to,
+            client_id=request.client_id,
+            text=request.text,
+            original_text=request.text,
+            asked_at=write.now,
+        )
+        session.add(question)
+        await session.flush()  # its id
+        view = reading.question_view(
+            question,
+            country_session.country,
+            parts=reading.ViewParts(
+                author=(principal.person_id, principal.name),
+                mission=mission,
+                to=addressee,
+                answers=[],
+            ),
+        )
+        write.record("question", {"questions": [view]})
+        return _shown(view, principal)
+
+    async def _mission(self, session: AsyncSession, mission_id: int) -> reading.MissionInfo:
+        # Missions never change once created: keeping them spares a query per question.
+        if mission_id not in self._missions:
+            mission = await session.get(Mission, mission_id)
+            assert mission is not None, "a delegate's mission exists"
+            self._missions[mission_id] = reading.MissionInfo(
+                mission.id, mission.country, mission.name
+            )
+        return self._missions[mission_id]
 
     def _check_limits(self, recent: int, open_count: int) -> None:
         if recent >= self._settings.questions_per_minute:
@@ -363,7 +458,7 @@ class LiveRoom:
             if changed:
                 await write.questions(changed, kind="phase", extra={"phase": target.value})
             else:
-                await write.record("phase", {"phase": target.value})
+                write.record("phase", {"phase": target.value})
             return {"phase": target.value, "version": country_session.version}
 
     async def screening(
@@ -407,7 +502,7 @@ class LiveRoom:
                 room.screening_playing = action == "play"
             room.screening_updated_at = now
             screening = reading.screening_view(room)
-            await write.record("screening", {"screening": screening})
+            write.record("screening", {"screening": screening})
             return {"screening": screening, "version": room.version}
 
     # -- attendance ------------------------------------------------------------------------
@@ -472,12 +567,10 @@ class LiveRoom:
                         raise NotFound("No such session.")
                     write = _Write(session, country_session, utcnow())
                     yield write
-                    if write.change is None and not write.unchanged:
-                        raise AssertionError("a live-room write recorded no change")
             except IntegrityError as error:
                 raise Conflict("That change collided with another; try again.") from error
-            if write.change is not None:
-                await self._publish(write.change)
+            for change in write.changes:
+                await self._publish(change)
 
 
 class _Write:
@@ -487,11 +580,7 @@ class _Write:
         self.session = session
         self.country_session = country_session
         self.now = now
-        self.change: Change | None = None
-        self.unchanged = False
-
-    def no_change(self) -> None:
-        self.unchanged = True
+        self.changes: list[Change] = []
 
     async def question(self, question_id: object) -> Question:
         question = await self.session.scalar(
@@ -560,10 +649,11 @@ class _Write:
         payload: dict[str, Any] = {**(extra or {}), "questions": views}
         if queue_changed:
             payload.update(await reading.queue_state(self.session, self.country_session.id))
-        await self.record(kind, payload)
+        self.record(kind, payload)
         return views
 
-    async def record(self, kind: str, payload: dict[str, Any]) -> None:
+    def record(self, kind: str, payload: dict[str, Any]) -> None:
+        """Take the next version for this change and journal it (written at commit)."""
         room = self.country_session
         room.version += 1
         public_previous = None
@@ -579,8 +669,7 @@ class _Write:
                 created_at=self.now,
             )
         )
-        await self.session.flush()
-        self.change = Change(room.id, room.version, public_previous, kind, payload, self.now)
+        self.changes.append(Change(room.id, room.version, public_previous, kind, payload, self.now))
 
 
 async def _session_for(

@@ -47,6 +47,7 @@ def mount_live_room(app: web.Application) -> None:
         await room.close_stale_attendance()
         app[LIVE_ROOM] = room
         yield
+        await room.close()
         await sio.shutdown()
 
     app.cleanup_ctx.append(lifecycle)
