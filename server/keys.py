@@ -7,6 +7,7 @@ from aiohttp import web
 from media.tools import ToolChecker
 from server.db import Database
 from server.identity.service import Identity
+from server.live.attendance import AttendanceRegister
 from server.live.broadcast import Broadcaster
 from server.live.room import LiveRoom
 from server.settings import Settings
@@ -17,3 +18,4 @@ IDENTITY = web.AppKey("identity", Identity)
 TOOLS = web.AppKey("tools", ToolChecker)
 LIVE_ROOM = web.AppKey("live_room", LiveRoom)
 BROADCASTER = web.AppKey("broadcaster", Broadcaster)
+ATTENDANCE = web.AppKey("attendance", AttendanceRegister)

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
-from server.keys import IDENTITY, LIVE_ROOM, SETTINGS
+from server.keys import ATTENDANCE, IDENTITY, LIVE_ROOM, SETTINGS
 from server.live.broadcast import (
     NAMESPACE,
     Broadcaster,
@@ -92,7 +92,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.enter_room(sid, event_room(principal.event_id, principal.role))
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
-        for session_id in await self._app[LIVE_ROOM].departed(sid):
+        for session_id in await self._app[ATTENDANCE].departed(sid):
             await self._presence(session_id)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
@@ -138,14 +138,14 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         room = self._app[LIVE_ROOM]
         if previous is not None and previous != session_id:
             await self._leave(sid, fresh, previous)
-            await room.departed(sid)
+            await self._app[ATTENDANCE].departed(sid)
             await self._presence(previous)
         # Rooms first, snapshot second: an update in between is in both, never in neither.
         await self.enter_room(sid, audience_room(session_id, fresh.role))
         await self.enter_room(sid, person_room(session_id, fresh.person_id))
         state.update(principal=fresh, session=session_id)
         await self.save_session(sid, state)
-        await room.arrived(session_id, fresh.person_id, sid)
+        await self._app[ATTENDANCE].arrived(session_id, fresh.person_id, sid)
         await self._presence(session_id)
         return {"ok": True, "snapshot": await room.snapshot(fresh, session_id)}
 
@@ -199,7 +199,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.leave_room(sid, person_room(session_id, principal.person_id))
 
     async def _presence(self, session_id: int) -> None:
-        present = await self._app[LIVE_ROOM].presence(session_id)
+        present = await self._app[ATTENDANCE].present(session_id)
         await self._broadcaster.presence_changed(session_id, present)
 
 

@@ -10,10 +10,10 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -29,26 +29,24 @@ from server.errors import (
 )
 from server.identity.principal import Principal
 from server.live import reading
+from server.live.journal import Change, SessionWrite
 from server.live.questions import (
     MAX_ANSWER_LENGTH,
     MAX_QUESTION_LENGTH,
     MAX_REASON_LENGTH,
     OPEN,
-    PUBLIC,
     Action,
     clean_text,
     next_status,
 )
 from server.live.queue import Queued, insertion_index, moved
-from server.live.views import audience_of, is_public_update, question_for
+from server.live.views import audience_of, question_for
 from server.models import (
-    Attendance,
     CountrySession,
     Mission,
     Phase,
     Question,
     QuestionStatus,
-    SessionUpdate,
     Statement,
     WrittenAnswer,
     utcnow,
@@ -61,30 +59,7 @@ ASKING_PHASES = frozenset({Phase.SCREENING, Phase.QA})
 SCREENING_ACTIONS = ("play", "pause", "seek", "goto")
 
 
-@dataclass(frozen=True)
-class Change:
-    """One committed version of a session, as moderators see it."""
-
-    session_id: int
-    version: int
-    public_previous: int | None
-    kind: str
-    payload: dict[str, Any]
-    at: datetime
-
-    def as_update(self) -> dict[str, Any]:
-        return {
-            "session": self.session_id,
-            "version": self.version,
-            "previous": self.version - 1,
-            "public_previous": self.public_previous,
-            "kind": self.kind,
-            "at": self.at.isoformat(),
-            **self.payload,
-        }
-
-
-Publish = Callable[[Change], Awaitable[None]]
+Publish = Callable[[Change], Awaitable[None]]  # the broadcaster's `session_changed`
 _MAX_ASK_BATCH = 64
 
 
@@ -135,10 +110,6 @@ class LiveRoom:
                         result["presence"] = await reading.presence(session, session_id)
                     return result
             return {"snapshot": await reading.snapshot(session, country_session, principal)}
-
-    async def presence(self, session_id: int) -> list[dict[str, Any]]:
-        async with self._database.read() as session:
-            return await reading.presence(session, session_id)
 
     # -- questions -------------------------------------------------------------------------
 
@@ -200,7 +171,7 @@ class LiveRoom:
         finally:
             del self._ask_workers[session_id]
 
-    async def _ask_one(self, write: _Write, request: _Ask) -> dict[str, Any]:
+    async def _ask_one(self, write: SessionWrite, request: _Ask) -> dict[str, Any]:
         session, country_session = write.session, write.country_session
         principal = request.principal
         minute_ago = write.now - timedelta(minutes=1)
@@ -319,7 +290,7 @@ class LiveRoom:
             return _shown(views[0], principal)
 
     async def _apply(
-        self, write: _Write, question: Question, action: Action, data: dict[str, Any]
+        self, write: SessionWrite, question: Question, action: Action, data: dict[str, Any]
     ) -> list[Question]:
         status = next_status(question.status, action)
         now = write.now
@@ -505,40 +476,6 @@ class LiveRoom:
             write.record("screening", {"screening": screening})
             return {"screening": screening, "version": room.version}
 
-    # -- attendance ------------------------------------------------------------------------
-
-    async def arrived(self, session_id: int, person_id: int, connection: str) -> None:
-        async with self._database.write() as session:
-            session.add(
-                Attendance(
-                    country_session_id=session_id, person_id=person_id, connection=connection
-                )
-            )
-
-    async def departed(self, connection: str) -> list[int]:
-        """Close this connection's stays; the sessions it was in."""
-        async with self._database.write() as session:
-            sessions = (
-                await session.scalars(
-                    select(Attendance.country_session_id).where(
-                        Attendance.connection == connection, Attendance.left_at.is_(None)
-                    )
-                )
-            ).all()
-            await session.execute(
-                update(Attendance)
-                .where(Attendance.connection == connection, Attendance.left_at.is_(None))
-                .values(left_at=utcnow())
-            )
-        return sorted(set(sessions))
-
-    async def close_stale_attendance(self) -> None:
-        """Connections do not survive a restart: close the stays a stopped server left open."""
-        async with self._database.write() as session:
-            await session.execute(
-                update(Attendance).where(Attendance.left_at.is_(None)).values(left_at=utcnow())
-            )
-
     # -- plumbing --------------------------------------------------------------------------
 
     async def _session_of(self, question_id: object) -> int:
@@ -553,7 +490,7 @@ class LiveRoom:
         return session_id
 
     @asynccontextmanager
-    async def _change(self, session_id: int) -> AsyncIterator[_Write]:
+    async def _change(self, session_id: int) -> AsyncIterator[SessionWrite]:
         """A write on one session; its journal entry is published after commit, in order."""
         async with self._locks[session_id]:
             try:
@@ -565,111 +502,12 @@ class LiveRoom:
                     )
                     if country_session is None:
                         raise NotFound("No such session.")
-                    write = _Write(session, country_session, utcnow())
+                    write = SessionWrite(session, country_session, utcnow())
                     yield write
             except IntegrityError as error:
                 raise Conflict("That change collided with another; try again.") from error
             for change in write.changes:
                 await self._publish(change)
-
-
-class _Write:
-    """Helpers for one live-room transaction; `record` writes the journal entry."""
-
-    def __init__(self, session: AsyncSession, country_session: CountrySession, now: datetime):
-        self.session = session
-        self.country_session = country_session
-        self.now = now
-        self.changes: list[Change] = []
-
-    async def question(self, question_id: object) -> Question:
-        question = await self.session.scalar(
-            select(Question)
-            .where(Question.id == question_id)
-            .options(*reading.QUESTION_LOADS)
-            .with_for_update()
-        )
-        if question is None or question.country_session_id != self.country_session.id:
-            raise NotFound("No such question.")
-        return question
-
-    async def queue(self) -> list[Question]:
-        return list(
-            (
-                await self.session.scalars(
-                    select(Question)
-                    .where(
-                        Question.country_session_id == self.country_session.id,
-                        Question.status == QuestionStatus.APPROVED,
-                    )
-                    .order_by(Question.position)
-                )
-            ).all()
-        )
-
-    def renumber(self, queue: list[Question]) -> None:
-        for index, item in enumerate(queue, start=1):
-            if item.position != index:
-                item.position = index
-
-    async def leave_queue(self, question: Question) -> None:
-        if question.position is not None:
-            queue = [item for item in await self.queue() if item.id != question.id]
-            question.position = None
-            self.renumber(queue)
-
-    async def mission_round(self, question: Question) -> int:
-        count = await self.session.scalar(
-            select(func.count(Question.id)).where(
-                Question.country_session_id == question.country_session_id,
-                Question.mission_id == question.mission_id,
-                Question.status.in_(PUBLIC),
-                Question.id != question.id,
-            )
-        )
-        return count or 0
-
-    async def questions(
-        self,
-        changed: list[Question],
-        kind: str = "question",
-        extra: dict[str, Any] | None = None,
-        *,
-        queue_changed: bool = True,
-    ) -> list[dict[str, Any]]:
-        """Journal these questions' new state; their moderator views, in the same order.
-
-        The queue and the question on air go with the update unless the caller knows they did
-        not change (a new question is pending: it is in neither).
-        """
-        await self.session.flush()
-        loaded = await reading.load_questions(self.session, [question.id for question in changed])
-        sur = self.country_session.country
-        views = [reading.question_view(question, sur) for question in loaded]
-        payload: dict[str, Any] = {**(extra or {}), "questions": views}
-        if queue_changed:
-            payload.update(await reading.queue_state(self.session, self.country_session.id))
-        self.record(kind, payload)
-        return views
-
-    def record(self, kind: str, payload: dict[str, Any]) -> None:
-        """Take the next version for this change and journal it (written at commit)."""
-        room = self.country_session
-        room.version += 1
-        public_previous = None
-        if is_public_update(kind, payload):
-            public_previous, room.public_version = room.public_version, room.version
-        self.session.add(
-            SessionUpdate(
-                country_session_id=room.id,
-                version=room.version,
-                public_previous=public_previous,
-                kind=kind,
-                payload=payload,
-                created_at=self.now,
-            )
-        )
-        self.changes.append(Change(room.id, room.version, public_previous, kind, payload, self.now))
 
 
 async def _session_for(

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import socketio
 from aiohttp import web
 
-from server.keys import BROADCASTER, DATABASE, LIVE_ROOM, SETTINGS
+from server.keys import ATTENDANCE, BROADCASTER, DATABASE, LIVE_ROOM, SETTINGS
+from server.live.attendance import AttendanceRegister
 from server.live.broadcast import Broadcaster
 from server.live.namespace import LiveNamespace
 from server.live.room import LiveRoom
@@ -44,8 +45,9 @@ def mount_live_room(app: web.Application) -> None:
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         room = LiveRoom(app[DATABASE], settings, broadcaster.session_changed)
-        await room.close_stale_attendance()
-        app[LIVE_ROOM] = room
+        attendance = AttendanceRegister(app[DATABASE])
+        await attendance.close_stale()
+        app[LIVE_ROOM], app[ATTENDANCE] = room, attendance
         yield
         await room.close()
         await sio.shutdown()
