@@ -28,7 +28,7 @@ from server.errors import (
     RateLimited,
 )
 from server.identity.principal import Principal
-from server.live import reading
+from server.live import control, reading
 from server.live.journal import Change, SessionWrite
 from server.live.questions import (
     MAX_ANSWER_LENGTH,
@@ -54,9 +54,7 @@ from server.models import (
 from server.settings import Settings
 
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-PHASE_ORDER = (Phase.SCHEDULED, Phase.SCREENING, Phase.QA, Phase.CLOSED)
 ASKING_PHASES = frozenset({Phase.SCREENING, Phase.QA})
-SCREENING_ACTIONS = ("play", "pause", "seek", "goto")
 
 
 Publish = Callable[[Change], Awaitable[None]]  # the broadcaster's `session_changed`
@@ -397,84 +395,19 @@ class LiveRoom:
     async def set_phase(
         self, principal: Principal, session_id: int, phase: object
     ) -> dict[str, Any]:
-        try:
-            target = Phase(phase) if isinstance(phase, str) else None
-        except ValueError:
-            target = None
-        if target is None:
-            raise Invalid(
-                "'phase' must be one of: scheduled, screening, qa, closed.", code="bad_phase"
-            )
+        target = control.parse_phase(phase)
         _check_member(principal, session_id)
         async with self._change(session_id) as write:
-            country_session = write.country_session
-            current = country_session.phase
-            if PHASE_ORDER.index(target) <= PHASE_ORDER.index(current):
-                raise Conflict(
-                    f"The session is in the {current.value} phase; it can only move forward.",
-                    code="bad_transition",
-                )
-            country_session.phase = target
-            changed = []
-            if target is Phase.CLOSED:
-                on_air = await write.session.scalar(
-                    select(Question).where(
-                        Question.country_session_id == session_id,
-                        Question.status == QuestionStatus.ON_AIR,
-                    )
-                )
-                if on_air is not None:
-                    on_air.status, on_air.answered_at = QuestionStatus.ANSWERED, write.now
-                    changed.append(on_air)
-            if changed:
-                await write.questions(changed, kind="phase", extra={"phase": target.value})
-            else:
-                write.record("phase", {"phase": target.value})
-            return {"phase": target.value, "version": country_session.version}
+            return await control.change_phase(write, target)
 
     async def screening(
         self, principal: Principal, session_id: int, action: object, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Play, pause, seek or go to a statement: every player in the room follows."""
-        if action not in SCREENING_ACTIONS:
-            raise Invalid(
-                f"'action' must be one of: {', '.join(SCREENING_ACTIONS)}.", code="bad_action"
-            )
-        position = data.get("position")
-        if position is not None and (
-            not isinstance(position, int | float)
-            or isinstance(position, bool)
-            or not 0 <= position < 86400
-        ):
-            raise Invalid("'position' is a number of seconds from 0.")
-        if action == "seek" and position is None:
-            raise Invalid("'seek' needs a 'position'.")
+        chosen, position = control.parse_screening(action, data)
         _check_member(principal, session_id)
         async with self._change(session_id) as write:
-            room = write.country_session
-            if room.phase is Phase.CLOSED:
-                raise Conflict("The session is closed.", code="session_closed")
-            now = write.now
-            current = room.screening_position
-            if room.screening_playing and room.screening_updated_at is not None:
-                current += (now - room.screening_updated_at).total_seconds()
-            if action == "goto":
-                item = data.get("item")
-                statement = (
-                    await write.session.get(Statement, item) if isinstance(item, int) else None
-                )
-                if statement is None or statement.country_session_id != session_id:
-                    raise Invalid("'item' must be a statement of this session.", code="bad_item")
-                room.screening_item, current = statement.id, 0.0
-            elif room.screening_item is None:
-                raise Conflict("Choose a statement first ('goto').", code="no_item")
-            room.screening_position = float(position) if position is not None else current
-            if action in ("play", "pause"):
-                room.screening_playing = action == "play"
-            room.screening_updated_at = now
-            screening = reading.screening_view(room)
-            write.record("screening", {"screening": screening})
-            return {"screening": screening, "version": room.version}
+            return await control.control_screening(write, chosen, position, data.get("item"))
 
     # -- plumbing --------------------------------------------------------------------------
 
