@@ -20,6 +20,7 @@ class LiveClient:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.updates: list[dict[str, Any]] = []
         self.presence: list[dict[str, Any]] = []
+        self.present: dict[int, dict[str, Any]] = {}  # who is in the room, by person
         self._arrived = asyncio.Event()
         self.sio.on("update", self._on_update, namespace=NAMESPACE)
         self.sio.on("presence", self._on_presence, namespace=NAMESPACE)
@@ -30,6 +31,10 @@ class LiveClient:
 
     async def _on_presence(self, data: dict[str, Any]) -> None:
         self.presence.append(data)
+        if data["present"] is None:
+            self.present.pop(data["person"], None)
+        else:
+            self.present[data["person"]] = data["present"]
         self._arrived.set()
 
     async def connect(self) -> LiveClient:
@@ -77,12 +82,13 @@ class LiveClient:
         return await asyncio.wait_for(arrived(), seconds)
 
     async def wait_for_presence(self, check: Any, seconds: float = 5.0) -> list[dict[str, Any]]:
+        """Who is present, once `check(list of people)` holds."""
+
         async def arrived() -> list[dict[str, Any]]:
             while True:
-                for event in reversed(self.presence):
-                    if check(event["present"]):
-                        present: list[dict[str, Any]] = event["present"]
-                        return present
+                people = list(self.present.values())
+                if check(people):
+                    return people
                 self._arrived.clear()
                 await self._arrived.wait()
 

@@ -23,12 +23,12 @@ class AttendanceRegister:
                 )
             )
 
-    async def departed(self, connection: str) -> list[int]:
-        """Close this connection's stays; the sessions it was in."""
+    async def departed(self, connection: str) -> list[tuple[int, int]]:
+        """Close this connection's stays; the (session, person) of each."""
         async with self._database.write() as session:
-            sessions = (
-                await session.scalars(
-                    select(Attendance.country_session_id).where(
+            stays = (
+                await session.execute(
+                    select(Attendance.country_session_id, Attendance.person_id).where(
                         Attendance.connection == connection, Attendance.left_at.is_(None)
                     )
                 )
@@ -38,7 +38,7 @@ class AttendanceRegister:
                 .where(Attendance.connection == connection, Attendance.left_at.is_(None))
                 .values(left_at=utcnow())
             )
-        return sorted(set(sessions))
+        return sorted({(stay.country_session_id, stay.person_id) for stay in stays})
 
     async def close_stale(self) -> None:
         """Connections do not survive a restart: close the stays a stopped server left open."""
@@ -47,6 +47,8 @@ class AttendanceRegister:
                 update(Attendance).where(Attendance.left_at.is_(None)).values(left_at=utcnow())
             )
 
-    async def present(self, session_id: int) -> list[dict[str, Any]]:
+    async def person_present(self, session_id: int, person_id: int) -> dict[str, Any] | None:
+        """This person's presence in the room (None once their last connection has left)."""
         async with self._database.read() as session:
-            return await reading.presence(session, session_id)
+            entries = await reading.presence(session, session_id, person_id)
+        return entries[0] if entries else None

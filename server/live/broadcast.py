@@ -58,9 +58,18 @@ class Broadcaster:
             personal["personal"] = True
             await self._emit("update", personal, person_room(session_id, author))
 
-    async def presence_changed(self, session_id: int, present: list[dict[str, Any]]) -> None:
+    async def presence_changed(
+        self, session_id: int, person_id: int, entry: dict[str, Any] | None
+    ) -> None:
+        """One person's presence changed: `entry` is their presence now, None once gone.
+
+        A change at a time, not the whole list: a room of a thousand would otherwise cost
+        the moderators a thousand-entry message per arrival.
+        """
         await self._emit(
-            "presence", {"session": session_id, "present": present}, f"{session_id}:moderators"
+            "presence",
+            {"session": session_id, "person": person_id, "present": entry},
+            f"{session_id}:moderators",
         )
 
     async def statement_progress(

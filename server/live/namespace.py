@@ -92,8 +92,8 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.enter_room(sid, event_room(principal.event_id, principal.role))
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
-        for session_id in await self._app[ATTENDANCE].departed(sid):
-            await self._presence(session_id)
+        for session_id, person_id in await self._app[ATTENDANCE].departed(sid):
+            await self._presence(session_id, person_id)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         if event in ("connect", "disconnect"):
@@ -139,14 +139,14 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if previous is not None and previous != session_id:
             await self._leave(sid, fresh, previous)
             await self._app[ATTENDANCE].departed(sid)
-            await self._presence(previous)
+            await self._presence(previous, fresh.person_id)
         # Rooms first, snapshot second: an update in between is in both, never in neither.
         await self.enter_room(sid, audience_room(session_id, fresh.role))
         await self.enter_room(sid, person_room(session_id, fresh.person_id))
         state.update(principal=fresh, session=session_id)
         await self.save_session(sid, state)
         await self._app[ATTENDANCE].arrived(session_id, fresh.person_id, sid)
-        await self._presence(session_id)
+        await self._presence(session_id, fresh.person_id)
         return {"ok": True, "snapshot": await room.snapshot(fresh, session_id)}
 
     async def handle_sync(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
@@ -198,9 +198,9 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.leave_room(sid, audience_room(session_id, principal.role))
         await self.leave_room(sid, person_room(session_id, principal.person_id))
 
-    async def _presence(self, session_id: int) -> None:
-        present = await self._app[ATTENDANCE].present(session_id)
-        await self._broadcaster.presence_changed(session_id, present)
+    async def _presence(self, session_id: int, person_id: int) -> None:
+        entry = await self._app[ATTENDANCE].person_present(session_id, person_id)
+        await self._broadcaster.presence_changed(session_id, person_id, entry)
 
 
 def _session_id(data: dict[str, Any]) -> int:

@@ -162,14 +162,18 @@ async def queue_state(session: AsyncSession, country_session_id: int) -> dict[st
     }
 
 
-async def presence(session: AsyncSession, country_session_id: int) -> list[dict[str, Any]]:
-    """Who is in the room now, one entry per person, with their mission or organisation."""
+async def presence(
+    session: AsyncSession, country_session_id: int, person_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Who is in the room now (or only this person), one entry per person."""
+    only = () if person_id is None else (Attendance.person_id == person_id,)
     rows = (
         await session.scalars(
             select(Attendance)
             .where(
                 Attendance.country_session_id == country_session_id,
                 Attendance.left_at.is_(None),
+                *only,
             )
             .options(
                 selectinload(Attendance.person).selectinload(Person.mission),
