@@ -10,7 +10,7 @@ from typing import Any
 
 import socketio
 
-from server.live.journal import Change
+from server.live.change import Change
 from server.live.views import Audience, personal_authors, render_update
 from server.models import Role, utcnow
 

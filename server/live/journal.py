@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,32 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import NotFound
 from server.live import reading
+from server.live.change import Change
 from server.live.questions import PUBLIC
 from server.live.views import is_public_update
 from server.models import CountrySession, Question, QuestionStatus, SessionUpdate
-
-
-@dataclass(frozen=True)
-class Change:
-    """One committed version of a session, as moderators see it."""
-
-    session_id: int
-    version: int
-    public_previous: int | None
-    kind: str
-    payload: dict[str, Any]
-    at: datetime
-
-    def as_update(self) -> dict[str, Any]:
-        return {
-            "session": self.session_id,
-            "version": self.version,
-            "previous": self.version - 1,
-            "public_previous": self.public_previous,
-            "kind": self.kind,
-            "at": self.at.isoformat(),
-            **self.payload,
-        }
 
 
 class SessionWrite:

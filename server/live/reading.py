@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from server.countries import country_name
 from server.identity.principal import Principal
+from server.live.change import Change
 from server.live.views import (
     Audience,
     audience_of,
@@ -290,21 +291,9 @@ async def updates_since(
         return None
     audience = audience_of(principal.role)
     viewer = principal.person_id
-    updates = [journal_update(row) for row in rows]
+    updates = [Change.from_row(row).as_update() for row in rows]
     return [
         render_update(update, audience, viewer)
         for update in updates
         if visible_to(update, audience, viewer)
     ]
-
-
-def journal_update(row: SessionUpdate) -> dict[str, Any]:
-    return {
-        "session": row.country_session_id,
-        "version": row.version,
-        "previous": row.version - 1,
-        "public_previous": row.public_previous,
-        "kind": row.kind,
-        "at": iso(row.created_at),
-        **row.payload,
-    }

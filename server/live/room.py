@@ -29,7 +29,8 @@ from server.errors import (
 )
 from server.identity.principal import Principal
 from server.live import control, reading
-from server.live.journal import Change, SessionWrite
+from server.live.change import Change
+from server.live.journal import SessionWrite
 from server.live.questions import (
     MAX_ANSWER_LENGTH,
     MAX_QUESTION_LENGTH,
