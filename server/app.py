@@ -11,8 +11,9 @@ from server import health
 from server.db import Database
 from server.identity import views as identity_views
 from server.identity.service import Identity
-from server.keys import DATABASE, IDENTITY, SETTINGS, TOOLS
+from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS, TOOLS
 from server.live.socket import mount_live_room
+from server.mail.mailer import mailer_from
 from server.sessions import views as session_views
 from server.settings import Settings
 from server.web import pages
@@ -28,6 +29,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[TOOLS] = ToolChecker()
+    app[MAILER] = mailer_from(settings.smtp_url, settings.outbox_dir, settings.mail_from)
     app.cleanup_ctx.append(_database)  # before the live room, which uses it
     mount_live_room(app)
     app.on_response_prepare.append(add_security_headers)

@@ -10,6 +10,7 @@ from server.identity.service import Identity
 from server.live.attendance import AttendanceRegister
 from server.live.broadcast import Broadcaster
 from server.live.room import LiveRoom
+from server.mail.mailer import Mailer
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -19,3 +20,4 @@ TOOLS = web.AppKey("tools", ToolChecker)
 LIVE_ROOM = web.AppKey("live_room", LiveRoom)
 BROADCASTER = web.AppKey("broadcaster", Broadcaster)
 ATTENDANCE = web.AppKey("attendance", AttendanceRegister)
+MAILER = web.AppKey("mailer", Mailer)

@@ -29,6 +29,9 @@ class Settings:
     redis_url: str | None = None
     # The Redis pub/sub channel the server processes of one deployment share.
     redis_channel: str = "presession"
+    # Mail: through this SMTP server when set; otherwise kept in DATA_DIR/outbox.
+    smtp_url: str | None = None
+    mail_from: str = "Presession <no-reply@localhost>"
     production: bool = False
     # A JSON request body larger than this is refused with 413 before it is parsed.
     max_json_bytes: int = 64 * 1024
@@ -55,6 +58,12 @@ class Settings:
             object.__setattr__(self, "public_url", f"http://localhost:{self.port}")
         origins = (origin_of(self.public_url), *self.allowed_origins)
         object.__setattr__(self, "allowed_origins", tuple(dict.fromkeys(origins)))
+        if self.smtp_url is not None and not self.smtp_url.startswith(
+            ("smtp://", "smtps://", "smtp+starttls://")
+        ):
+            raise SettingsError(
+                f"{PREFIX}SMTP_URL must start with smtp://, smtp+starttls:// or smtps://"
+            )
         if self.queue_order not in ("round_robin", "fifo"):
             raise SettingsError(f"{PREFIX}QUEUE_ORDER is 'round_robin' or 'fifo'")
         if len(self.secret) < MIN_SECRET_LENGTH:
@@ -69,6 +78,10 @@ class Settings:
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
 
     @property
     def media_dir(self) -> Path:
@@ -96,6 +109,8 @@ class Settings:
             allowed_origins=_origins(env.get(f"{PREFIX}ALLOWED_ORIGINS", "")),
             redis_url=env.get(f"{PREFIX}REDIS_URL") or None,
             redis_channel=env.get(f"{PREFIX}REDIS_CHANNEL", cls.redis_channel),
+            smtp_url=env.get(f"{PREFIX}SMTP_URL") or None,
+            mail_from=env.get(f"{PREFIX}MAIL_FROM", cls.mail_from),
             production=production,
             max_json_bytes=_int(env, "MAX_JSON_BYTES", cls.max_json_bytes),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes),
