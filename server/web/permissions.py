@@ -44,6 +44,8 @@ PERMISSIONS: Mapping[str, Rule] = {
     "me": Rule(SIGNED_IN),
     "sessions.list": Rule(ANYONE),
     "sessions.detail": Rule(SIGNED_IN, in_session=True),
+    "calendar": Rule(ANYONE),
+    "calendar.session": Rule(ANYONE),
     "invitations.create": Rule(ORGANISERS, in_session=True),
     # Socket.IO: every connection and event is checked by the live room (server/live/).
     "live": Rule(ANYONE),

@@ -33,6 +33,8 @@ EXPECTED = [
     ("me", "GET", "/api/me", None, SIGNED_IN),
     ("sessions.list", "GET", "/api/sessions", None, ALL),
     ("sessions.detail", "GET", "/api/sessions/{s}", None, IN_SESSION),
+    ("calendar", "GET", "/api/sessions.ics", None, ALL),
+    ("calendar.session", "GET", "/api/sessions/{s}.ics", None, ALL),
     ("invitations.create", "POST", "/api/sessions/{s}/invitations", {}, ORGANISERS),
     # The Engine.IO handshake is open; Socket.IO's connect and every event check the caller
     # (tests/server/live/test_live_permissions.py).
