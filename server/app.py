@@ -14,6 +14,7 @@ from server.identity.service import Identity
 from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS, TOOLS
 from server.live.socket import mount_live_room
 from server.mail.mailer import mailer_from
+from server.records import views as record_views
 from server.sessions import views as session_views
 from server.settings import Settings
 from server.web import pages
@@ -33,7 +34,13 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)  # before the live room, which uses it
     mount_live_room(app)
     app.on_response_prepare.append(add_security_headers)
-    for table in (pages.routes, health.routes, identity_views.routes, session_views.routes):
+    for table in (
+        pages.routes,
+        health.routes,
+        identity_views.routes,
+        session_views.routes,
+        record_views.routes,
+    ):
         app.router.add_routes(table)
     pages.add_client_files(app)
     check_map_covers(app)

@@ -45,6 +45,9 @@ PERMISSIONS: Mapping[str, Rule] = {
     "sessions.list": Rule(ANYONE),
     "sessions.detail": Rule(SIGNED_IN, in_session=True),
     "calendar": Rule(ANYONE),
+    "record": Rule(ORGANISERS, in_session=True),
+    "record.csv": Rule(ORGANISERS, in_session=True),
+    "record.page": Rule(ORGANISERS, in_session=True),
     "calendar.session": Rule(ANYONE),
     "invitations.create": Rule(ORGANISERS, in_session=True),
     # Socket.IO: every connection and event is checked by the live room (server/live/).

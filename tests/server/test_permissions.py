@@ -34,6 +34,9 @@ EXPECTED = [
     ("sessions.list", "GET", "/api/sessions", None, ALL),
     ("sessions.detail", "GET", "/api/sessions/{s}", None, IN_SESSION),
     ("calendar", "GET", "/api/sessions.ics", None, ALL),
+    ("record", "GET", "/api/sessions/{s}/record", None, ORGANISERS),
+    ("record.csv", "GET", "/api/sessions/{s}/record.csv", None, ORGANISERS),
+    ("record.page", "GET", "/sessions/{s}/record", None, ORGANISERS),
     ("calendar.session", "GET", "/api/sessions/{s}.ics", None, ALL),
     ("invitations.create", "POST", "/api/sessions/{s}/invitations", {}, ORGANISERS),
     # The Engine.IO handshake is open; Socket.IO's connect and every event check the caller
