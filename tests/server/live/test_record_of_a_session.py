@@ -27,9 +27,10 @@ async def run_a_session(live: Connect, seeded: Seed) -> None:
     for client in (moderator, speaker, delegate):
         await client.ok("join", {"session": session})
     await moderator.ok("phase", {"session": session, "phase": "screening"})
+    text = "Will the law on <b>NGOs</b> change?"
     first = await delegate.ok(
-        "ask", {"session": session, "client_id": "1", "text": "Will the law on <b>NGOs</b> change?", "to": seeded.statement_id}
-    )  # fmt: skip
+        "ask", {"session": session, "client_id": "1", "text": text, "to": seeded.statement_id}
+    )
     second = await delegate.ok(
         "ask", {"session": session, "client_id": "2", "text": "=HYPERLINK(1)"}
     )
