@@ -38,6 +38,16 @@ class Settings:
     # FULL: a committed question survives a power cut, not only a crash.
     sqlite_synchronous: str = "FULL"
     event_timezone: str = "Europe/Zurich"
+    # Seconds a recording may run past the event's limit before it is refused.
+    statement_grace_seconds: int = 5
+    loudness_target_lufs: float = -16.0
+    # Transcode jobs run at once in the embedded runner (each uses every core it gets).
+    job_concurrency: int = 1
+    job_max_attempts: int = 3
+    # x264 preset of the ladder: slower presets give smaller files for more CPU.
+    transcode_preset: str = "veryfast"
+    # Hours an unfinished upload is kept before it expires and its bytes are deleted.
+    upload_expiry_hours: int = 24
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -95,6 +105,14 @@ class Settings:
             sqlite_busy_timeout_ms=_int(env, "SQLITE_BUSY_TIMEOUT_MS", cls.sqlite_busy_timeout_ms),
             sqlite_synchronous=env.get(f"{PREFIX}SQLITE_SYNCHRONOUS", cls.sqlite_synchronous),
             event_timezone=env.get(f"{PREFIX}EVENT_TIMEZONE", cls.event_timezone),
+            statement_grace_seconds=_int(
+                env, "STATEMENT_GRACE_SECONDS", cls.statement_grace_seconds
+            ),
+            loudness_target_lufs=_float(env, "LOUDNESS_TARGET_LUFS", cls.loudness_target_lufs),
+            job_concurrency=_int(env, "JOB_CONCURRENCY", cls.job_concurrency),
+            job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
+            transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
+            upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),
         )
 
 
@@ -132,3 +150,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise SettingsError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from error
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(f"{PREFIX}{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{PREFIX}{name} must be a number, not {raw!r}") from error
