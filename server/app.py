@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -11,9 +14,15 @@ from server import health
 from server.db import Database
 from server.identity import views as identity_views
 from server.identity.service import Identity
-from server.keys import DATABASE, IDENTITY, SETTINGS, TOOLS
+from server.jobs import LocalJobRunner
+from server.keys import DATABASE, IDENTITY, JOBS, NOTIFIER, SETTINGS, TOOLS, UPLOADS
 from server.sessions import views as session_views
 from server.settings import Settings
+from server.statements import media_files, tus
+from server.statements import views as statement_views
+from server.statements.notify import LoggingNotifier
+from server.statements.processing import TranscodeHandler
+from server.statements.uploads import TRANSCODE, Uploads
 from server.web import pages
 from server.web.errors import json_errors
 from server.web.permissions import check_map_covers, enforce_permissions
@@ -27,9 +36,21 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[TOOLS] = ToolChecker()
+    # Replaced by the live room's Socket.IO sender before start-up.
+    app[NOTIFIER] = LoggingNotifier()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_statements)
     app.on_response_prepare.append(add_security_headers)
-    for table in (pages.routes, health.routes, identity_views.routes, session_views.routes):
+    app.on_response_prepare.append(tus.add_tus_headers)
+    for table in (
+        pages.routes,
+        health.routes,
+        identity_views.routes,
+        session_views.routes,
+        tus.routes,
+        statement_views.routes,
+        media_files.routes,
+    ):
         app.router.add_routes(table)
     pages.add_client_files(app)
     check_map_covers(app)
@@ -44,3 +65,33 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[IDENTITY] = Identity(database, settings.secret, settings.login_days)
     yield
     await database.close()
+
+
+async def _statements(app: web.Application) -> AsyncIterator[None]:
+    """The job runner (embedded: in this process) and the upload service; expiry sweeps."""
+    settings, database, notifier = app[SETTINGS], app[DATABASE], app[NOTIFIER]
+    runner = LocalJobRunner(
+        database,
+        {TRANSCODE: TranscodeHandler(database, settings, notifier)},
+        concurrency=settings.job_concurrency,
+        max_attempts=settings.job_max_attempts,
+    )
+    uploads = Uploads(database, settings, runner, notifier)
+    app[JOBS] = runner
+    app[UPLOADS] = uploads
+    await runner.start()
+    sweeper = asyncio.create_task(_expire_uploads(uploads), name="upload-expiry")
+    yield
+    sweeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeper
+    await runner.stop()
+
+
+async def _expire_uploads(uploads: Uploads, every_s: float = 600.0) -> None:
+    while True:
+        try:
+            await uploads.expire()
+        except Exception:
+            logging.getLogger(__name__).exception("expiring uploads failed")
+        await asyncio.sleep(every_s)

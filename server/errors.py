@@ -48,3 +48,23 @@ class Conflict(PresessionError):
 
 class TooLarge(PresessionError):
     code = "too_large"
+
+
+class Gone(PresessionError):
+    """It existed and no longer does (an expired upload)."""
+
+    code = "gone"
+
+
+class UnsupportedMediaType(PresessionError):
+    code = "unsupported_media_type"
+
+
+class PreconditionFailed(PresessionError):
+    code = "precondition_failed"
+
+
+class ChecksumMismatch(PresessionError):
+    """The bytes received do not match the checksum the client sent (tus checksum, 460)."""
+
+    code = "checksum_mismatch"

@@ -7,9 +7,16 @@ from aiohttp import web
 from media.tools import ToolChecker
 from server.db import Database
 from server.identity.service import Identity
+from server.jobs import JobQueue
 from server.settings import Settings
+from server.statements.notify import Notifier
+from server.statements.uploads import Uploads
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 IDENTITY = web.AppKey("identity", Identity)
 TOOLS = web.AppKey("tools", ToolChecker)
+# Where statement progress goes: a logging default; the live room plugs Socket.IO in here.
+NOTIFIER = web.AppKey("notifier", Notifier)
+JOBS = web.AppKey("jobs", JobQueue)
+UPLOADS = web.AppKey("uploads", Uploads)
