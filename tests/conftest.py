@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.keys import DATABASE, IDENTITY
 from server.settings import Settings
+from tests.clips import Clips
 from tests.factories import Seed, seed
 
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -46,3 +47,9 @@ async def bearer(
         return {"Authorization": f"Bearer {(await response.json())['token']}"}
 
     return sign_in
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
+    """Synthesised recordings (ffmpeg lavfi), made on first use, shared by the whole run."""
+    return Clips(tmp_path_factory.mktemp("clips"))

@@ -96,8 +96,8 @@ class Uploads:
                 f"The file is {_size(length)}; the largest upload is {_size(limit)}.",
                 code="upload_too_large",
             )
-        if length <= 0:
-            raise BadRequest("The file is empty.", code="empty_upload")
+        if length < 0:
+            raise BadRequest("Upload-Length cannot be negative.", code="bad_header")
         now = utcnow()
         upload_id = secrets.token_hex(16)
         async with self._database.write() as session:
@@ -132,7 +132,14 @@ class Uploads:
             )
         await asyncio.to_thread(self.path(upload_id).touch, exist_ok=False)
         await self._notify(statement)
-        return UploadStatus(upload_id, 0, length, expires_at, complete=False)
+        status = UploadStatus(upload_id, 0, length, expires_at, complete=False)
+        if length == 0:  # nothing to send: complete now, and validation says what it is
+            async with self._database.read() as session:
+                upload = await session.get(Upload, upload_id)
+            assert upload is not None
+            await self._complete(upload)
+            return UploadStatus(upload_id, 0, 0, expires_at, complete=True)
+        return status
 
     async def status(self, upload_id: str) -> UploadStatus:
         upload = await self._live_upload(upload_id)
