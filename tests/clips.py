@@ -10,8 +10,8 @@ LAVFI_SOUND = "sine=frequency=440:sample_rate=44100:duration={seconds}"
 
 
 def ffmpeg(*args: str) -> None:
-    subprocess.run(  # noqa: S603 - fixed tool, argv list
-        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args],  # noqa: S607
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args],
         check=True,
     )
 

@@ -48,11 +48,15 @@ def test_one_decode_split_to_every_rendition() -> None:
     assert "split=4" in graph  # three renditions and the poster
     assert "asplit=4" in graph  # three muxed renditions and the audio-only one
     assert "yadif" in graph  # the source is interlaced
-    assert "fps=fps=30" in graph and "format=yuv420p" in graph
+    assert "fps=fps=30" in graph
+    assert "format=yuv420p" in graph
     for size in ("scale=1280:720", "scale=640:360", "scale=426:240"):
         assert size in graph
-    assert "loudnorm=I=-16.0" in graph and "linear=true" in graph and "measured_I=-23.0" in graph
-    assert "aresample=48000" in graph and "channel_layouts=stereo" in graph
+    assert "loudnorm=I=-16.0" in graph
+    assert "linear=true" in graph
+    assert "measured_I=-23.0" in graph
+    assert "aresample=48000" in graph
+    assert "channel_layouts=stereo" in graph
 
 
 def test_hls_ladder_options() -> None:
@@ -61,9 +65,12 @@ def test_hls_ladder_options() -> None:
         "v:0,a:0,name:720p v:1,a:1,name:360p v:2,a:2,name:240p a:3,name:audio"
     )
     assert option(argv, "-hls_time") == "6"
-    assert option(argv, "-g") == "60" and option(argv, "-sc_threshold") == "0"
-    assert option(argv, "-b:v:0") == "2500k" and option(argv, "-b:a:3") == "64k"
-    assert option(argv, "-c:v") == "libx264" and option(argv, "-profile:v") == "main"
+    assert option(argv, "-g") == "60"
+    assert option(argv, "-sc_threshold") == "0"
+    assert option(argv, "-b:v:0") == "2500k"
+    assert option(argv, "-b:a:3") == "64k"
+    assert option(argv, "-c:v") == "libx264"
+    assert option(argv, "-profile:v") == "main"
     assert option(argv, "-progress") == "pipe:1"
 
 

@@ -18,8 +18,8 @@ OPTIONS = TranscodeOptions(Limits(max_duration_s=300), loudness_target=TARGET, p
 
 
 def ffprobe(path: Path) -> dict[str, object]:
-    output = subprocess.run(  # noqa: S603
-        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],  # noqa: S607
+    output = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
         check=True,
         capture_output=True,
     ).stdout
@@ -27,7 +27,7 @@ def ffprobe(path: Path) -> dict[str, object]:
 
 
 def loudness(path: Path) -> float:
-    stderr = subprocess.run(  # noqa: S603
+    stderr = subprocess.run(
         [
             "ffmpeg",
             "-nostdin",
@@ -39,7 +39,7 @@ def loudness(path: Path) -> float:
             "-f",
             "null",
             "-",
-        ],  # noqa: S607
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -98,7 +98,8 @@ async def test_each_recording_becomes_a_playable_ladder(
     assert master.count("#EXT-X-STREAM-INF:") == len(sizes) + 1
     assert 'CODECS="mp4a.40.2"' in master
     assert not (tmp_path / "v1.partial").exists()
-    assert reports and reports[-1] == 1.0
+    assert reports
+    assert reports[-1] == 1.0
 
 
 async def test_audio_and_picture_stay_in_sync_on_variable_frame_rate(

@@ -73,11 +73,13 @@ def test_rotation_swaps_the_displayed_size() -> None:
 
 
 def test_clock_and_loudness_report() -> None:
-    assert clock(300) == "5:00" and clock(61.9) == "1:01"
+    assert clock(300) == "5:00"
+    assert clock(61.9) == "1:01"
     stderr = 'x\n[Parsed_loudnorm_0 @ 0x1] \n{\n"input_i" : "-23.5",\n"input_tp" : "-4.0",\n'
     stderr += '"input_lra" : "2.0",\n"input_thresh" : "-34.0"\n}\n'
     loudness = parse_loudness(stderr)
-    assert loudness is not None and loudness.integrated == -23.5
+    assert loudness is not None
+    assert loudness.integrated == -23.5
     assert parse_loudness(stderr.replace('"-23.5"', '"-inf"')) is None
 
 
@@ -120,4 +122,5 @@ async def test_a_real_playlist_is_refused_even_without_its_magic(
 async def test_a_good_file_is_measured(clips: Clips) -> None:
     inspection = await inspect(clips.landscape, LIMITS, loudness_target=-16)
     assert inspection.demuxer == "mov"
-    assert inspection.loudness is not None and -30 < inspection.loudness.integrated < -10
+    assert inspection.loudness is not None
+    assert -30 < inspection.loudness.integrated < -10
