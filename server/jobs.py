@@ -63,7 +63,7 @@ class LocalJobRunner:
     ) -> None:
         self._database = database
         self._handlers = handlers
-        self._concurrency = max(1, concurrency)
+        self._concurrency = max(0, concurrency)  # 0: another process runs the jobs
         self._max_attempts = max(1, max_attempts)
         self._backoff_s = backoff_s
         self._poll_s = poll_s

@@ -41,7 +41,8 @@ class Settings:
     # Seconds a recording may run past the event's limit before it is refused.
     statement_grace_seconds: int = 5
     loudness_target_lufs: float = -16.0
-    # Transcode jobs run at once in the embedded runner (each uses every core it gets).
+    # Transcode jobs run at once in the embedded runner (each uses every core it gets);
+    # 0 runs none in this process (a separate worker does).
     job_concurrency: int = 1
     job_max_attempts: int = 3
     # x264 preset of the ladder: slower presets give smaller files for more CPU.

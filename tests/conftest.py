@@ -19,7 +19,8 @@ ClientFactory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret=TEST_SECRET)
+    # ultrafast: the ladder's tests check shapes and levels, not compression.
+    return Settings(data_dir=tmp_path / "data", secret=TEST_SECRET, transcode_preset="ultrafast")
 
 
 @pytest.fixture
