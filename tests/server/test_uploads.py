@@ -75,8 +75,8 @@ async def test_a_dropped_upload_resumes_to_identical_bytes(
     client: Client, seeded: Seed, bearer: Bearer, settings: Settings, recording: Path
 ) -> None:
     speaker = await bearer("speaker")
-    location = await create(client, speaker, seeded.statement_id, recording.stat().st_size)
-    data = recording.read_bytes()
+    data = await asyncio.to_thread(recording.read_bytes)
+    location = await create(client, speaker, seeded.statement_id, len(data))
 
     async def dropped_body() -> AsyncIterator[bytes]:
         yield data[: 1024 * 1024]
