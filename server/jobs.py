@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
@@ -101,8 +101,8 @@ class LocalJobRunner:
                 await task
 
     async def idle(self) -> None:
-        """Wait until nothing is running or due (for tests and orderly shutdowns)."""
-        while self._running or await self._next_due() is not None:
+        """Wait until nothing is running or queued, retries included (tests, draining)."""
+        while self._running or await self._queued() > 0:
             self.wake()
             await asyncio.sleep(0.05)
 
@@ -140,11 +140,12 @@ class LocalJobRunner:
             job.heartbeat_at = utcnow()
             return job
 
-    async def _next_due(self) -> Job | None:
+    async def _queued(self) -> int:
         async with self._database.read() as session:
-            return await session.scalar(
-                select(Job).where(Job.state == JobState.QUEUED, Job.run_after <= utcnow()).limit(1)
+            count = await session.scalar(
+                select(func.count(Job.id)).where(Job.state == JobState.QUEUED)
             )
+        return int(count or 0)
 
     async def _sleep_for(self) -> float:
         async with self._database.read() as session:
