@@ -100,8 +100,9 @@ def transcode_command(spec: TranscodeSpec) -> list[str]:
         update=1,
         **{"q:v": 3},
     )
+    # -xerror: a damaged picture stops the job (the sound was checked before).
     command = ffmpeg.merge_outputs(hls, poster).global_args(
-        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+warning"
+        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+warning", "-xerror"
     )
     command = command.global_args("-progress", "pipe:1")
     return list(ffmpeg.compile(command, overwrite_output=True))

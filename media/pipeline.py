@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media.commands import MASTER, TranscodeSpec, download_command, transcode_command
+from media.errors import MediaRejected, ToolFailed
 from media.ladder import Ladder, plan
 from media.playlists import Variant, master_playlist, statement_variants
 from media.probe import MediaInfo
@@ -23,6 +24,16 @@ from media.validation import Limits, inspect
 # media (veryfast 1080p → 720p ladder runs at several times realtime on two cores).
 TIME_LIMIT_BASE_S = 60.0
 TIME_LIMIT_PER_SECOND = 8.0
+
+
+# What ffmpeg says when the source, not our command, is at fault.
+DAMAGE_MARKERS = (
+    "corrupt input packet",
+    "Invalid data found when processing input",
+    "Error while decoding",
+    "partial file",
+    "Invalid NAL unit",
+)
 
 
 @dataclass(frozen=True)
@@ -67,16 +78,25 @@ async def transcode(
         preset=options.preset,
     )
     limit = time_limit_for(info.duration_s)
-    await run_ffmpeg(
-        transcode_command(spec),
-        time_limit=limit,
-        duration_s=info.duration_s,
-        on_progress=on_progress,
-    )
+    try:
+        await run_ffmpeg(
+            transcode_command(spec),
+            time_limit=limit,
+            duration_s=info.duration_s,
+            on_progress=on_progress,
+        )
+    except ToolFailed as failure:
+        if failure.reason != "timed out" and _input_damaged(failure.stderr):
+            raise MediaRejected("damaged", stderr=failure.stderr) from failure
+        raise
     await run_tool(download_command(work_dir, ladder.top.name), time_limit=limit)
     variants = tuple(await asyncio.to_thread(statement_variants, work_dir, ladder))
     await asyncio.to_thread(_publish, work_dir, out_dir, master_playlist(variants))
     return Transcoded(info, ladder, variants, out_dir)
+
+
+def _input_damaged(stderr: str) -> bool:
+    return any(marker in stderr for marker in DAMAGE_MARKERS)
 
 
 def _fresh_directory(path: Path) -> None:

@@ -1,7 +1,8 @@
 """Whether we accept a file as a statement: ffprobe decides, never the name or Content-Type.
 
-`inspect` runs the whole check: a sniff for playlists, ffprobe, the rules, then one full
-decode that both catches damage ffprobe misses and measures loudness for normalisation.
+`inspect` runs the whole check: a sniff for playlists, ffprobe, the rules, then a read of
+every packet with the sound decoded, which catches damage ffprobe misses (a cut-short file)
+and measures loudness for normalisation.
 """
 
 from __future__ import annotations
@@ -126,7 +127,11 @@ def demuxer_for(info: MediaInfo) -> str:
 async def decode_check(
     path: Path, demuxer: str, info: MediaInfo, *, loudness_target: float, time_limit: float
 ) -> Loudness | None:
-    """Decode every frame once (`-xerror`), measuring loudness on the way."""
+    """Read every packet and decode the sound (`-xerror`), measuring its loudness.
+
+    The picture is decoded once, by the transcode itself (also with `-xerror`), so a damaged
+    picture is caught there without paying for a second full video decode here.
+    """
     argv = [
         "ffmpeg",
         "-nostdin",
@@ -149,8 +154,6 @@ async def decode_check(
         "null",
         "-",
     ]
-    if info.video is not None:
-        argv += ["-map", "0:v:0", "-f", "null", "-"]
     result = await run_tool(argv, time_limit=time_limit, check=False)
     errors = [line for line in result.stderr.splitlines() if "[error]" in line or "[fatal]" in line]
     if result.returncode != 0 or errors:

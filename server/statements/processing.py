@@ -88,7 +88,9 @@ class TranscodeHandler:
 
     async def give_up(self, job: Job, error: BaseException) -> None:
         statement_id, version = _subject(job)
-        detail = getattr(error.__cause__, "stderr", None) or str(error)
+        detail = (
+            getattr(error, "stderr", None) or getattr(error.__cause__, "stderr", None) or str(error)
+        )
         await self._settle(
             statement_id,
             version,

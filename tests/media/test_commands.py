@@ -72,6 +72,7 @@ def test_hls_ladder_options() -> None:
     assert option(argv, "-c:v") == "libx264"
     assert option(argv, "-profile:v") == "main"
     assert option(argv, "-progress") == "pipe:1"
+    assert "-xerror" in argv  # a damaged picture stops the job
 
 
 def test_download_is_a_remux() -> None:
