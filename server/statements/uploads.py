@@ -15,10 +15,11 @@ import contextlib
 import hashlib
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +43,7 @@ from server.statements.lifecycle import MediaEvent, next_state
 from server.statements.notify import Notifier, StatementProgress
 
 TRANSCODE = "transcode"
-WRITE_CHUNK = 1024 * 1024  # bytes gathered before one write in the worker thread
+WRITE_CHUNK = 4 * 1024 * 1024  # bytes gathered before one write in the worker thread
 LOCK_WAIT_S = 10.0
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
 
@@ -150,7 +151,7 @@ class Uploads:
         self,
         upload_id: str,
         offset: int,
-        chunks: AsyncIterator[bytes],
+        chunks: AsyncIterable[bytes],
         checksum: Checksum | None = None,
     ) -> UploadStatus:
         """Write the body at `offset`; it must be where the upload stands (else 409)."""
@@ -170,7 +171,7 @@ class Uploads:
                 self._locks.pop(upload_id, None)
 
     async def _append(
-        self, upload_id: str, offset: int, chunks: AsyncIterator[bytes], checksum: Checksum | None
+        self, upload_id: str, offset: int, chunks: AsyncIterable[bytes], checksum: Checksum | None
     ) -> UploadStatus:
         upload = await self._live_upload(upload_id)
         path = self.path(upload_id)
@@ -271,34 +272,48 @@ class Uploads:
 
 
 async def _stream_to_file(
-    path: Path, chunks: AsyncIterator[bytes], room: int, digest: hashlib._Hash | None
+    path: Path, chunks: AsyncIterable[bytes], room: int, digest: hashlib._Hash | None
 ) -> int:
-    """Append the chunks; at most `room` bytes (more is refused). Returns bytes written."""
+    """Append the chunks; at most `room` bytes (more is refused). Returns bytes written.
+
+    Blocks of about WRITE_CHUNK go to a worker thread while the next block is received:
+    at most two blocks are held in memory, and the disk and the network overlap.
+    """
     handle = await asyncio.to_thread(path.open, "ab")
     written = 0
-    pending = bytearray()
+    block: list[bytes] = []
+    block_size = 0
+    writing: asyncio.Future[None] | None = None
     try:
         async for chunk in chunks:
-            if written + len(pending) + len(chunk) > room:
+            if written + block_size + len(chunk) > room:
                 raise TooLarge(
                     "The body runs past the upload's declared length.", code="upload_too_large"
                 )
-            pending += chunk
-            if len(pending) >= WRITE_CHUNK:
-                block, pending = bytes(pending), bytearray()
-                await asyncio.to_thread(handle.write, block)
-                written += len(block)
-                if digest is not None:
-                    digest.update(block)
+            block.append(chunk)
+            block_size += len(chunk)
+            if block_size >= WRITE_CHUNK:
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(asyncio.to_thread(_write, handle, block, digest))
+                written += block_size
+                block, block_size = [], 0
     finally:
         # What arrived before a dropped connection is kept: the client resumes after it.
-        if pending:
-            await asyncio.to_thread(handle.write, bytes(pending))
-            written += len(pending)
-            if digest is not None:
-                digest.update(pending)
+        if writing is not None:
+            await writing
+        if block:
+            await asyncio.to_thread(_write, handle, block, digest)
+            written += block_size
         await asyncio.to_thread(handle.close)
     return written
+
+
+def _write(handle: BinaryIO, block: list[bytes], digest: hashlib._Hash | None) -> None:
+    for chunk in block:
+        handle.write(chunk)
+        if digest is not None:
+            digest.update(chunk)
 
 
 def _status(upload: Upload, offset: int, *, complete: bool | None = None) -> UploadStatus:
