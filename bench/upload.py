@@ -5,7 +5,7 @@
 The server runs in a child process (so its memory is measured alone): our app with jobs
 switched off, and beside it a baseline aiohttp app whose handler writes the request body
 to a file as it arrives. The client streams the same bytes to each, in one PATCH / POST as
-tus-js-client does by default. Prints throughput, the ratio (goal ≥ 0.6×) and the server's
+tus-js-client does by default. Prints throughput, the ratio (goal >= 0.6x) and the server's
 peak RSS growth during our upload (goal < 64 MB). Not a test: figures depend on the machine.
 """
 
@@ -16,7 +16,6 @@ import asyncio
 import base64
 import json
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -66,7 +65,8 @@ def baseline_app(folder: Path) -> web.Application:
         return web.json_response(memory())
 
     async def reset_peak(request: web.Request) -> web.Response:
-        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+        # Writing 5 resets VmHWM to the current RSS.
+        await asyncio.to_thread(Path("/proc/self/clear_refs").write_text, "5")
         return web.json_response(memory())
 
     app = web.Application()
@@ -120,18 +120,17 @@ async def run(mib: int) -> None:
         data_dir = Path(folder)
         invitation, statement_id = await speaker_token(data_dir, mib)
         ours, baseline = free_port(), free_port()
-        server = subprocess.Popen(  # noqa: S603 - this script, with fixed arguments
-            [sys.executable, __file__, "--serve", folder, str(mib), str(ours), str(baseline)],
-            stdout=subprocess.PIPE,
-            text=True,
+        server = await asyncio.create_subprocess_exec(
+            *(sys.executable, __file__, "--serve", folder, str(mib), str(ours), str(baseline)),
+            stdout=asyncio.subprocess.PIPE,
         )
         try:
             assert server.stdout is not None
-            assert server.stdout.readline().strip() == "ready"
+            assert (await server.stdout.readline()).strip() == b"ready"
             await measure(data_dir, mib, ours, baseline, invitation, statement_id)
         finally:
             server.terminate()
-            server.wait()
+            await server.wait()
 
 
 async def measure(
