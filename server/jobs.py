@@ -109,16 +109,25 @@ class LocalJobRunner:
     async def _loop(self) -> None:
         while True:
             self._wake.clear()
-            while len(self._running) < self._concurrency:
-                job = await self._claim()
-                if job is None:
-                    break
-                task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
-                self._running.add(task)
-                task.add_done_callback(self._finished)
+            try:
+                await self._start_due_jobs()
+                pause = await self._sleep_for()
+            except Exception:
+                # The database may be briefly unavailable; the jobs are safe in it.
+                log.exception("the job runner could not read the queue; trying again")
+                pause = self._backoff_s
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(await self._sleep_for()):
+                async with asyncio.timeout(pause):
                     await self._wake.wait()
+
+    async def _start_due_jobs(self) -> None:
+        while len(self._running) < self._concurrency:
+            job = await self._claim()
+            if job is None:
+                return
+            task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
+            self._running.add(task)
+            task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)

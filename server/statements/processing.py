@@ -55,6 +55,7 @@ class TranscodeHandler:
                 ],
             )
         if statement is None or statement.version != version:
+            await asyncio.to_thread(_remove, source)
             return  # deleted, or replaced by a newer upload: nothing to do
         options = TranscodeOptions(
             limits=Limits(
@@ -69,6 +70,7 @@ class TranscodeHandler:
         try:
             result = await transcode(source, out_dir, options, reporter.report)
         except MediaRejected as rejection:
+            await asyncio.to_thread(_remove_tree, _partial(out_dir))
             await self._settle(
                 statement_id,
                 version,
@@ -88,6 +90,9 @@ class TranscodeHandler:
 
     async def give_up(self, job: Job, error: BaseException) -> None:
         statement_id, version = _subject(job)
+        await asyncio.to_thread(
+            _remove_tree, _partial(self.statement_dir(statement_id) / f"v{version}")
+        )
         detail = (
             getattr(error, "stderr", None) or getattr(error.__cause__, "stderr", None) or str(error)
         )
@@ -206,6 +211,14 @@ def _prune_versions(statement_dir: Path, keep: set[int]) -> None:
         # A newer version than those kept may be being written by the next job: leave it.
         if number.isdigit() and int(number) not in keep and int(number) < newest_kept:
             shutil.rmtree(child, ignore_errors=True)
+
+
+def _partial(out_dir: Path) -> Path:
+    return out_dir.with_name(out_dir.name + ".partial")
+
+
+def _remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

@@ -124,3 +124,12 @@ async def test_a_good_file_is_measured(clips: Clips) -> None:
     assert inspection.demuxer == "mov"
     assert inspection.loudness is not None
     assert -30 < inspection.loudness.integrated < -10
+
+
+def test_which_tool_failures_are_fatal() -> None:
+    from media.errors import ToolFailed, ToolTimedOut
+
+    argv = ["ffmpeg", "-i", "x"]
+    assert ToolFailed(argv, 1, "x: Invalid data found when processing input", reason="failed").fatal
+    assert not ToolFailed(argv, 1, "Cannot allocate memory", reason="failed").fatal
+    assert not ToolTimedOut(argv, None, "Invalid argument", reason="timed out").fatal
