@@ -209,12 +209,13 @@ class Statement(Base):
     progress: Mapped[float] = mapped_column(default=0.0)
     # Why the latest upload was refused or failed: {"code", "message"} (and "detail" for
     # moderators: the tool's stderr). The previous recording, if any, stays on screen.
-    error: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     # Each upload takes the next version; its renditions live under media/statements/ID/vN.
     version: Mapped[int] = mapped_column(default=0)
     # The latest ready recording, and the one a moderator approved (what the playlist shows).
-    media: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
-    approved_media: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # none_as_null: None is SQL NULL (not JSON null), so "IS NULL" means "none".
+    media: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    approved_media: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     review_reason: Mapped[str | None] = mapped_column(sa.String(2000))
     # Caption languages uploaded, e.g. ["en", "fr"]; files under media/statements/ID/captions.
     captions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

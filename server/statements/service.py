@@ -128,7 +128,8 @@ async def playlist(session: AsyncSession, country_session_id: int) -> list[State
                 .options(selectinload(Statement.organisation))
                 .where(
                     Statement.country_session_id == country_session_id,
-                    Statement.review == Review.APPROVED,
+                    # Not `review == approved`: a replacement under review keeps the
+                    # approved recording on screen until it is approved in its turn.
                     Statement.approved_media.is_not(None),
                 )
                 .order_by(Statement.position, Statement.id)

@@ -150,3 +150,27 @@ async def test_a_job_killed_mid_transcode_completes_after_restart(
     assert job.state is JobState.DONE
     assert job.attempts == 2
     assert not (statement_dir / "v1.partial").exists()
+
+
+async def test_a_ready_replacement_waits_for_approval_while_the_old_one_screens(
+    client: Client, seeded: Seed, bearer: Bearer, clips: Clips
+) -> None:
+    speaker, moderator = await bearer("speaker"), await bearer("moderator")
+    playlist_url = f"/api/sessions/{seeded.session_id}/playlist"
+
+    async def on_screen() -> list[str]:
+        items = (await (await client.get(playlist_url, headers=speaker)).json())["items"]
+        return [item["hls"] for item in items]
+
+    await upload_and_wait(client, speaker, seeded.statement_id, clips.landscape)
+    review = f"/api/statements/{seeded.statement_id}/review"
+    await client.post(review, json={"action": "approve"}, headers=moderator)
+    replaced = await upload_and_wait(client, speaker, seeded.statement_id, clips.portrait)
+    assert (replaced["state"], replaced["review"]) == ("ready", "pending")
+    assert [url.split("/")[-2] for url in await on_screen()] == ["v1"]
+    await client.post(review, json={"action": "approve"}, headers=moderator)
+    assert [url.split("/")[-2] for url in await on_screen()] == ["v2"]
+    await client.post(
+        review, json={"action": "reject", "reason": "Names a victim"}, headers=moderator
+    )
+    assert await on_screen() == []
