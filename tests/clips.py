@@ -100,6 +100,27 @@ class Clips:
         )
 
     @property
+    def interlaced(self) -> Path:
+        """Top field first, as a broadcast camera writes it."""
+        return self._cached("interlaced.mp4") or clip(
+            self.folder / "interlaced.mp4",
+            seconds=2,
+            rate=25,
+            video=[
+                "-vf",
+                "setfield=tff",
+                "-flags",
+                "+ildct+ilme",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-x264-params",
+                "tff=1",
+            ],
+        )
+
+    @property
     def audio_only(self) -> Path:
         path = self.folder / "voice.m4a"
         if not path.exists():

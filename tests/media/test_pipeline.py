@@ -67,6 +67,7 @@ def duration(path: Path) -> float:
         ("portrait", {"180p": (180, 320)}, 3.0),
         ("webm", {"180p": (320, 180)}, 2.0),
         ("variable_frame_rate", {"180p": (320, 180)}, 3.0),
+        ("interlaced", {"180p": (320, 180)}, 2.0),
         ("audio_only", {"360p": (640, 360), "240p": (426, 240)}, 3.0),
         ("hd", {"720p": (1280, 720), "360p": (640, 360), "240p": (426, 240)}, 2.0),
     ],
@@ -111,3 +112,13 @@ async def test_audio_and_picture_stay_in_sync_on_variable_frame_rate(
     assert abs(durations["video"] - durations["audio"]) < 0.1
     video = next(s for s in streams if s["codec_type"] == "video")  # type: ignore[attr-defined]
     assert video["avg_frame_rate"] == "30/1"
+
+
+async def test_an_interlaced_recording_comes_out_progressive(tmp_path: Path, clips: Clips) -> None:
+    result = await transcode(clips.interlaced, tmp_path / "v1", OPTIONS)
+    assert result.info.video is not None
+    assert result.info.video.interlaced
+    streams = ffprobe(tmp_path / "v1" / "statement.mp4")["streams"]
+    video = next(s for s in streams if s["codec_type"] == "video")  # type: ignore[attr-defined]
+    assert video.get("field_order", "progressive") == "progressive"
+    assert video["avg_frame_rate"] == "25/1"
