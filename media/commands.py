@@ -45,24 +45,35 @@ def transcode_command(spec: TranscodeSpec) -> list[str]:
     source = ffmpeg.input(
         f"file:{spec.source}", f=spec.demuxer, protocol_whitelist="file", thread_queue_size=512
     )
-    ladder = spec.ladder
-    audio_branches = _audio(source, spec).filter_multi_output(
-        "asplit", len(ladder.renditions) + 1 + int(ladder.audio_only_source)
+    count = len(spec.ladder.renditions)
+    # One sound branch per muxed rendition, one for audio-only, one to draw a waveform.
+    sounds = _audio(source, spec).filter_multi_output(
+        "asplit", count + 1 + int(spec.ladder.audio_only_source)
     )
     picture = (
-        _waveform(audio_branches.stream(len(ladder.renditions) + 1), ladder)
-        if ladder.audio_only_source
+        _waveform(sounds.stream(count + 1), spec.ladder)
+        if spec.ladder.audio_only_source
         else _picture(source, spec)
     )
-    pictures = picture.filter_multi_output("split", len(ladder.renditions) + 1)
+    pictures = picture.filter_multi_output("split", count + 1)  # the last for the poster
+    # -xerror: a damaged picture stops the job (the sound was checked before).
+    command = ffmpeg.merge_outputs(
+        _hls_output(spec, pictures, sounds), _poster_output(spec, pictures.stream(count))
+    ).global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+warning", "-xerror")
+    command = command.global_args("-progress", "pipe:1")
+    return list(ffmpeg.compile(command, overwrite_output=True))
+
+
+def _hls_output(spec: TranscodeSpec, pictures: Any, sounds: Any) -> Any:
+    """Every rendition into one HLS muxer: `%v` is each variant's name."""
     streams: list[Any] = []
     options: dict[str, Any] = {}
     stream_map = []
-    for index, rendition in enumerate(ladder.renditions):
+    for index, rendition in enumerate(spec.ladder.renditions):
         scaled = pictures.stream(index).filter(
             "scale", rendition.width, rendition.height, flags="bicubic"
         )
-        streams += [scaled.filter("setsar", 1), audio_branches.stream(index)]
+        streams += [scaled.filter("setsar", 1), sounds.stream(index)]
         options.update(
             {
                 f"b:v:{index}": f"{rendition.video_kbps}k",
@@ -73,11 +84,11 @@ def transcode_command(spec: TranscodeSpec) -> list[str]:
             }
         )
         stream_map.append(f"v:{index},a:{index},name:{rendition.name}")
-    audio_index = len(ladder.renditions)
-    streams.append(audio_branches.stream(audio_index))
-    options[f"b:a:{audio_index}"] = f"{ladder.audio_kbps}k"
+    audio_index = len(spec.ladder.renditions)
+    streams.append(sounds.stream(audio_index))
+    options[f"b:a:{audio_index}"] = f"{spec.ladder.audio_kbps}k"
     stream_map.append(f"a:{audio_index},name:{AUDIO_RENDITION}")
-    hls = ffmpeg.output(
+    return ffmpeg.output(
         *streams,
         str(spec.out_dir / "%v" / "index.m3u8"),
         f="hls",
@@ -90,22 +101,18 @@ def transcode_command(spec: TranscodeSpec) -> list[str]:
         hls_segment_filename=str(spec.out_dir / "%v" / "seg_%03d.ts"),
         hls_flags="independent_segments",
     )
-    poster = ffmpeg.output(
-        pictures.stream(len(ladder.renditions)).filter(
-            "scale", ladder.top.width, ladder.top.height
-        ),
+
+
+def _poster_output(spec: TranscodeSpec, picture: Any) -> Any:
+    top = spec.ladder.top
+    return ffmpeg.output(
+        picture.filter("scale", top.width, top.height),
         str(spec.out_dir / POSTER),
         ss=_poster_time(spec.info.duration_s),
         vframes=1,
         update=1,
         **{"q:v": 3},
     )
-    # -xerror: a damaged picture stops the job (the sound was checked before).
-    command = ffmpeg.merge_outputs(hls, poster).global_args(
-        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+warning", "-xerror"
-    )
-    command = command.global_args("-progress", "pipe:1")
-    return list(ffmpeg.compile(command, overwrite_output=True))
 
 
 def download_command(out_dir: Path, rendition: str) -> list[str]:

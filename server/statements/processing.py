@@ -57,14 +57,7 @@ class TranscodeHandler:
         if statement is None or statement.version != version:
             await asyncio.to_thread(_remove, source)
             return  # deleted, or replaced by a newer upload: nothing to do
-        options = TranscodeOptions(
-            limits=Limits(
-                max_duration_s=statement.country_session.event.max_statement_seconds,
-                grace_s=self._settings.statement_grace_seconds,
-            ),
-            loudness_target=self._settings.loudness_target_lufs,
-            preset=self._settings.transcode_preset,
-        )
+        options = self._options(statement.country_session.event.max_statement_seconds)
         out_dir = self.statement_dir(statement_id) / f"v{version}"
         reporter = _ProgressReporter(self, statement_id, version)
         try:
@@ -87,6 +80,16 @@ class TranscodeHandler:
             statement_id, version, MediaEvent.TRANSCODED, media=_media(result, version)
         )
         await asyncio.to_thread(_remove, source)
+
+    def _options(self, max_statement_seconds: int) -> TranscodeOptions:
+        return TranscodeOptions(
+            limits=Limits(
+                max_duration_s=max_statement_seconds,
+                grace_s=self._settings.statement_grace_seconds,
+            ),
+            loudness_target=self._settings.loudness_target_lufs,
+            preset=self._settings.transcode_preset,
+        )
 
     async def give_up(self, job: Job, error: BaseException) -> None:
         statement_id, version = _subject(job)

@@ -91,16 +91,16 @@ class Uploads:
         self, principal: Principal, statement_id: int, length: int, filename: str | None
     ) -> UploadStatus:
         """Start an upload to a statement; refused before any byte when it is too large."""
-        limit = self._settings.max_upload_bytes
-        if length > limit:
-            raise TooLarge(
-                f"The file is {_size(length)}; the largest upload is {_size(limit)}.",
-                code="upload_too_large",
-            )
-        if length < 0:
-            raise BadRequest("Upload-Length cannot be negative.", code="bad_header")
+        self._check_length(length)
         now = utcnow()
-        upload_id = secrets.token_hex(16)
+        upload = Upload(
+            id=secrets.token_hex(16),
+            statement_id=statement_id,
+            person_id=principal.person_id,
+            length=length,
+            filename=(filename or "")[:255] or None,
+            expires_at=now + timedelta(hours=self._settings.upload_expiry_hours),
+        )
         async with self._database.write() as session:
             statement = await session.get(
                 Statement,
@@ -112,35 +112,26 @@ class Uploads:
             )
             if statement is None:
                 raise NotFound("No such statement.")
-            deadline = statement.country_session.event.statement_deadline
-            if deadline is not None and now > deadline and not principal.is_organiser:
-                raise Forbidden(
-                    "The deadline for statements has passed; ask the organisers.",
-                    code="deadline_passed",
-                )
+            _check_deadline(statement, principal, now)
             statement.state = next_state(statement.state, MediaEvent.UPLOAD_STARTED)
             statement.progress = 0.0
-            expires_at = now + timedelta(hours=self._settings.upload_expiry_hours)
-            session.add(
-                Upload(
-                    id=upload_id,
-                    statement_id=statement_id,
-                    person_id=principal.person_id,
-                    length=length,
-                    filename=(filename or "")[:255] or None,
-                    expires_at=expires_at,
-                )
-            )
-        await asyncio.to_thread(self.path(upload_id).touch, exist_ok=False)
+            session.add(upload)
+        await asyncio.to_thread(self.path(upload.id).touch, exist_ok=False)
         await self._notify(statement)
-        status = UploadStatus(upload_id, 0, length, expires_at, complete=False)
         if length == 0:  # nothing to send: complete now, and validation says what it is
-            async with self._database.read() as session:
-                upload = await session.get(Upload, upload_id)
-            assert upload is not None
             await self._complete(upload)
-            return UploadStatus(upload_id, 0, 0, expires_at, complete=True)
-        return status
+            return _status(upload, 0, complete=True)
+        return _status(upload, 0)
+
+    def _check_length(self, length: int) -> None:
+        limit = self._settings.max_upload_bytes
+        if length > limit:
+            raise TooLarge(
+                f"The file is {_size(length)}; the largest upload is {_size(limit)}.",
+                code="upload_too_large",
+            )
+        if length < 0:
+            raise BadRequest("Upload-Length cannot be negative.", code="bad_header")
 
     async def status(self, upload_id: str) -> UploadStatus:
         upload = await self._live_upload(upload_id)
@@ -314,6 +305,15 @@ def _write(handle: BinaryIO, block: list[bytes], digest: hashlib._Hash | None) -
         handle.write(chunk)
         if digest is not None:
             digest.update(chunk)
+
+
+def _check_deadline(statement: Statement, principal: Principal, now: datetime) -> None:
+    deadline = statement.country_session.event.statement_deadline
+    if deadline is not None and now > deadline and not principal.is_organiser:
+        raise Forbidden(
+            "The deadline for statements has passed; ask the organisers.",
+            code="deadline_passed",
+        )
 
 
 def _status(upload: Upload, offset: int, *, complete: bool | None = None) -> UploadStatus:

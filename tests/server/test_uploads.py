@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
 from server.keys import DATABASE, IDENTITY, UPLOADS
-from server.models import Upload, utcnow
+from server.models import Event, Upload, utcnow
 from server.settings import Settings
 from tests.factories import Seed, add_speaker
 from tests.uploading import TUS, metadata, sha256, tus_upload
@@ -268,3 +268,24 @@ async def test_protocol_errors(client: Client, seeded: Seed, bearer: Bearer) -> 
     assert no_statement.status == 400
     unknown = await client.head("/api/uploads/0123456789abcdef", headers={**speaker, **TUS})
     assert unknown.status == 404
+
+
+async def test_after_the_deadline_only_organisers_may_upload(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    async with client.server.app[DATABASE].write() as session:
+        await session.execute(
+            update(Event).values(statement_deadline=utcnow() - timedelta(hours=1))
+        )
+    refused = await client.post(
+        "/api/uploads/",
+        headers={
+            **await bearer("speaker"),
+            **TUS,
+            "Upload-Length": "10",
+            "Upload-Metadata": metadata(seeded.statement_id),
+        },
+    )
+    assert refused.status == 403
+    assert (await refused.json())["error"]["code"] == "deadline_passed"
+    assert await create(client, await bearer("moderator"), seeded.statement_id, 10)
