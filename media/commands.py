@@ -7,6 +7,7 @@ deinterlaced, constant frame rate, yuv420p; stereo 48 kHz at the target loudness
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,9 @@ def _audio(source: Any, spec: TranscodeSpec) -> Any:
     measured = spec.loudness
     loudnorm: dict[str, Any] = {"I": spec.loudness_target, "TP": -1.5, "LRA": 11}
     if measured is not None:
+        # loudnorm keeps to a plain gain (linear) only when the target range holds the
+        # recording's own: ask for at least its range, so speech is not compressed.
+        loudnorm["LRA"] = min(50, max(11, math.ceil(measured.lra)))
         loudnorm.update(
             measured_I=measured.integrated,
             measured_TP=measured.true_peak,

@@ -8,7 +8,7 @@ import pytest
 
 from media.errors import MediaRejected
 from media.probe import AudioStream, MediaInfo, VideoStream, parse_probe
-from media.validation import Limits, check, clock, inspect, parse_loudness
+from media.validation import Limits, Loudness, check, clock, inspect, parse_loudness
 from tests.clips import Clips
 
 SOUND = AudioStream("aac", 2, 48000)
@@ -72,15 +72,30 @@ def test_rotation_swaps_the_displayed_size() -> None:
     assert probed.duration_s == 2.0
 
 
+SUMMARY = """[Parsed_ebur128_0 @ 0x1] [info] Summary:
+
+  Integrated loudness:
+    I:         -23.5 LUFS
+    Threshold: -33.5 LUFS
+
+  Loudness range:
+    LRA:         6.0 LU
+    Threshold: -43.5 LUFS
+    LRA low:   -27.0 LUFS
+    LRA high:  -21.0 LUFS
+
+  True peak:
+    Peak:       -4.0 dBFS
+"""
+
+
 def test_clock_and_loudness_report() -> None:
     assert clock(300) == "5:00"
     assert clock(61.9) == "1:01"
-    stderr = 'x\n[Parsed_loudnorm_0 @ 0x1] \n{\n"input_i" : "-23.5",\n"input_tp" : "-4.0",\n'
-    stderr += '"input_lra" : "2.0",\n"input_thresh" : "-34.0"\n}\n'
-    loudness = parse_loudness(stderr)
-    assert loudness is not None
-    assert loudness.integrated == -23.5
-    assert parse_loudness(stderr.replace('"-23.5"', '"-inf"')) is None
+    assert parse_loudness("noise\n" + SUMMARY) == Loudness(-23.5, -4.0, 6.0, -33.5)
+    silent = SUMMARY.replace("-23.5 LUFS", "-70.0 LUFS").replace("-4.0 dBFS", "-inf dBFS")
+    assert parse_loudness(silent) is None
+    assert parse_loudness("no summary at all") is None
 
 
 @pytest.mark.parametrize(
