@@ -48,6 +48,17 @@ class Settings:
     queue_order: str = "round_robin"
     max_socket_message_bytes: int = 64 * 1024
     sync_max_updates: int = 500
+    # Seconds a recording may run past the event's limit before it is refused.
+    statement_grace_seconds: int = 5
+    loudness_target_lufs: float = -16.0
+    # Transcode jobs run at once in the embedded runner (each uses every core it gets);
+    # 0 runs none in this process (a separate worker does).
+    job_concurrency: int = 1
+    job_max_attempts: int = 3
+    # x264 preset of the ladder: slower presets give smaller files for more CPU.
+    transcode_preset: str = "veryfast"
+    # Hours an unfinished upload is kept before it expires and its bytes are deleted.
+    upload_expiry_hours: int = 24
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -128,6 +139,14 @@ class Settings:
                 env, "MAX_SOCKET_MESSAGE_BYTES", cls.max_socket_message_bytes
             ),
             sync_max_updates=_int(env, "SYNC_MAX_UPDATES", cls.sync_max_updates),
+            statement_grace_seconds=_int(
+                env, "STATEMENT_GRACE_SECONDS", cls.statement_grace_seconds
+            ),
+            loudness_target_lufs=_float(env, "LOUDNESS_TARGET_LUFS", cls.loudness_target_lufs),
+            job_concurrency=_int(env, "JOB_CONCURRENCY", cls.job_concurrency),
+            job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
+            transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
+            upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),
         )
 
 
@@ -165,3 +184,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise SettingsError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from error
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(f"{PREFIX}{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{PREFIX}{name} must be a number, not {raw!r}") from error
