@@ -11,6 +11,7 @@ from aiohttp import web
 
 from media.tools import ToolChecker
 from server import health
+from server.applications import views as application_views
 from server.db import Database
 from server.identity import views as identity_views
 from server.identity.service import Identity
@@ -31,6 +32,7 @@ from server.mail.mailer import mailer_from
 from server.records import views as record_views
 from server.sessions import views as session_views
 from server.settings import Settings
+from server.statements import choices as statement_choices
 from server.statements import media_files, tus
 from server.statements import views as statement_views
 from server.statements.processing import TranscodeHandler
@@ -64,8 +66,10 @@ def create_app(settings: Settings) -> web.Application:
         identity_views.routes,
         session_views.routes,
         record_views.routes,
+        application_views.routes,
         tus.routes,
         statement_views.routes,
+        statement_choices.routes,
         media_files.routes,
     ):
         app.router.add_routes(table)

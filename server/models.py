@@ -48,6 +48,26 @@ class OrganisationKind(enum.StrEnum):
     COALITION = "coalition"
 
 
+class Scope(enum.StrEnum):
+    NATIONAL = "national"
+    INTERNATIONAL = "international"
+
+
+class Consent(enum.StrEnum):
+    """Whether a statement may be published after the session."""
+
+    PUBLIC = "public"
+    PARTICIPANTS = "participants"  # only to the session's participants
+    NONE = "none"
+
+
+class Decision(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+
+
 class Phase(enum.StrEnum):
     SCHEDULED = "scheduled"
     SCREENING = "screening"
@@ -135,6 +155,7 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
     country: Mapped[str | None] = mapped_column(sa.String(2))
+    scope: Mapped[Scope | None] = mapped_column(_enum(Scope, "scope"))
 
 
 class CountrySession(Base):
@@ -223,6 +244,14 @@ class Statement(Base):
     )
     review: Mapped[Review] = mapped_column(_enum(Review, "review"), default=Review.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The speaker's choices: publication after the session, and their name or only the
+    # organisation's. The safest is the default.
+    publication: Mapped[Consent] = mapped_column(
+        _enum(Consent, "consent"), default=Consent.NONE, server_default=Consent.NONE.value
+    )
+    show_speaker_name: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # An extension of the event's statement deadline for this speaker only.
+    deadline: Mapped[datetime | None]
     # The latest upload's processing: 0..1, saved about once a second while it runs.
     progress: Mapped[float] = mapped_column(default=0.0)
     # Why the latest upload was refused or failed: {"code", "message"} (and "detail" for
@@ -412,3 +441,48 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class Application(Base):
+    """An organisation's application to speak in one or more country sessions of an event."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    organisation_name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
+    scope: Mapped[Scope] = mapped_column(_enum(Scope, "scope"))
+    organisation_country: Mapped[str | None] = mapped_column(sa.String(2))
+    contact_name: Mapped[str] = mapped_column(sa.String(200))
+    contact_email: Mapped[str] = mapped_column(sa.String(320))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    summary: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    choices: Mapped[list[ApplicationChoice]] = relationship(
+        back_populates="application", order_by="ApplicationChoice.country_session_id"
+    )
+
+
+class ApplicationChoice(Base):
+    """One session an application asks for, and the organisers' decision on it."""
+
+    __tablename__ = "application_sessions"
+
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    country_session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("country_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    decision: Mapped[Decision] = mapped_column(
+        _enum(Decision, "decision"), default=Decision.PENDING
+    )
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime | None]
+    statement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="SET NULL")
+    )
+
+    application: Mapped[Application] = relationship(back_populates="choices")

@@ -47,6 +47,7 @@ class InvitationRequest:
     organisation_kind: OrganisationKind = OrganisationKind.CSO
     organisation_country: str | None = None
     statement_title: str = ""
+    statement_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,7 @@ async def _statement_slot(
         organisation_id=organisation.id,
         speaker_id=person.id,
         title=request.statement_title,
+        language=request.statement_language,
         position=(last or 0) + 1,
     )
     session.add(statement)

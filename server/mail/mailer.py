@@ -51,7 +51,7 @@ class OutboxMailer:
 
     async def send(self, mail: Mail) -> None:
         message = compose(mail, self._sender)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")  # sorts in sending order
         path = self._outbox / f"{stamp}-{secrets.token_hex(4)}.eml"
         await asyncio.to_thread(self._write, path, message.as_bytes())
         log.info("mail to %s (%s) kept in %s", mail.to, mail.subject, path)

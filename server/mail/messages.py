@@ -35,3 +35,45 @@ def invitation_mail(
             f"It is valid until {expires_at:%d %B %Y, %H:%M} UTC.\n"
         ),
     )
+
+
+def application_received_mail(
+    *, to: str, name: str, organisation: str, event: str, sessions: list[str]
+) -> Mail:
+    return Mail(
+        to=to,
+        subject=f"Application received: {event}",
+        text=(
+            f"Dear {name},\n\n"
+            f"We have received the application of {organisation} to speak at {event}, on:\n"
+            + "".join(f"- {session}\n" for session in sessions)
+            + "\nThe organisers will write to you once they have reviewed it.\n"
+        ),
+    )
+
+
+def decision_mail(
+    *,
+    to: str,
+    name: str,
+    organisation: str,
+    event: str,
+    session: str,
+    decision: str,
+    message: str | None,
+    link: str | None,
+) -> Mail:
+    outcome = {
+        "accepted": "has been accepted",
+        "waitlisted": "is on the waiting list",
+        "rejected": "could not be accepted this time",
+    }[decision]
+    text = f"Dear {name},\n\nThe application of {organisation} for {event}, {session}, {outcome}.\n"
+    if message:
+        text += f"\nA word from the organisers:\n{message}\n"
+    if link:
+        text += (
+            "\nYour personal link to upload your statement (do not forward it: it signs you"
+            f" in):\n{link}\n"
+        )
+    return Mail(to=to, subject=f"Your application: {event}, {session}", text=text)

@@ -95,8 +95,15 @@ async def session_record(session: AsyncSession, country_session_id: int) -> dict
             {
                 "organisation": statement.organisation.name,
                 "kind": statement.organisation.kind.value,
+                "scope": statement.organisation.scope.value
+                if statement.organisation.scope
+                else None,
                 "country": statement.organisation.country,
-                "speaker": statement.speaker.name if statement.speaker else None,
+                # Shown by organisation only, unless the speaker chose to be named.
+                "speaker": statement.speaker.name
+                if statement.speaker and statement.show_speaker_name
+                else None,
+                "publication": statement.publication.value,
             }
             for statement in statements
         ],
@@ -107,6 +114,8 @@ async def session_record(session: AsyncSession, country_session_id: int) -> dict
                 "organisation": statement.organisation.name,
                 "title": statement.title,
                 "language": statement.language,
+                "duration_s": (statement.approved_media or statement.media or {}).get("duration_s"),
+                "publication": statement.publication.value,
                 "state": statement.state.value,
                 "review": statement.review.value,
             }

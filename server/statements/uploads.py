@@ -308,7 +308,8 @@ def _write(handle: BinaryIO, block: list[bytes], digest: hashlib._Hash | None) -
 
 
 def _check_deadline(statement: Statement, principal: Principal, now: datetime) -> None:
-    deadline = statement.country_session.event.statement_deadline
+    # A speaker's own extension, when the organisers gave one, replaces the event's deadline.
+    deadline = statement.deadline or statement.country_session.event.statement_deadline
     if deadline is not None and now > deadline and not principal.is_organiser:
         raise Forbidden(
             "The deadline for statements has passed; ask the organisers.",

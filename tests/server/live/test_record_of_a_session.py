@@ -57,7 +57,8 @@ async def test_the_record(client: Client, seeded: Seed, live: Connect, bearer: B
     [speaker] = record["speakers"]
     assert speaker["organisation"] == "Ligue des droits humains"
     assert speaker["kind"] == "cso"
-    assert speaker["speaker"] == "Speaker for Ligue des droits humains"
+    assert speaker["speaker"] is None  # by organisation only, until the speaker says otherwise
+    assert speaker["publication"] == "none"
     first, second = record["questions"]
     assert first["mission"] == "Permanent Mission of France"
     assert first["addressee"] == "Ligue des droits humains"
@@ -104,3 +105,24 @@ async def test_the_record_as_csv_and_as_a_page(
     assert "Will the law on &lt;b&gt;NGOs&lt;/b&gt; change?" in html
     assert "<b>NGOs</b>" not in html
     assert "/static/record.css" in html
+
+
+async def test_the_record_follows_the_speakers_choices(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    speaker = await bearer("speaker")
+    url = f"/api/statements/{seeded.statement_id}/consent"
+    chosen = await client.put(
+        url, json={"publication": "public", "show_speaker_name": True}, headers=speaker
+    )
+    assert chosen.status == 200, await chosen.text()
+    for bad in ({"publication": "everyone", "show_speaker_name": True}, {"publication": "public"}):
+        assert (await client.put(url, json=bad, headers=speaker)).status == 422
+    moderator = await bearer("moderator")
+    record = await (
+        await client.get(f"/api/sessions/{seeded.session_id}/record", headers=moderator)
+    ).json()
+    [named] = record["speakers"]
+    assert named["speaker"] == "Speaker for Ligue des droits humains"
+    assert named["publication"] == "public"
+    assert record["statements"][0]["publication"] == "public"

@@ -1,0 +1,232 @@
+"""The call for applications: organisations apply before the deadline; organisers decide.
+
+Accepting creates the organisation, the speaker and the statement slot (through the one
+invitation service, so the session's speaker cap holds) and gives back the invitation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from server.countries import normalise_country
+from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.identity.invitations import InvitationRequest, Invited, invite
+from server.identity.principal import Principal
+from server.models import (
+    Application,
+    ApplicationChoice,
+    CountrySession,
+    Decision,
+    Event,
+    OrganisationKind,
+    Role,
+    Scope,
+)
+
+LANGUAGES = ("en", "fr", "es")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_SUMMARY = 2000
+
+
+@dataclass(frozen=True)
+class ApplicationForm:
+    """What an applicant sends, checked."""
+
+    event_id: int
+    organisation: str
+    kind: OrganisationKind
+    scope: Scope
+    country: str | None
+    sessions: tuple[int, ...]
+    contact_name: str
+    contact_email: str
+    language: str
+    summary: str
+
+
+def parse_form(body: dict[str, Any]) -> ApplicationForm:
+    """The application in a request body; `Invalid` naming the first field that is wrong."""
+
+    def text(name: str, limit: int) -> str:
+        value = body.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise Invalid(f"'{name}' is required.", code=f"missing_{name}")
+        if len(value.strip()) > limit:
+            raise Invalid(f"'{name}' is at most {limit} characters long.")
+        return value.strip()
+
+    def choice(name: str, options: Any) -> Any:
+        try:
+            return options(body.get(name))
+        except ValueError as error:
+            allowed = ", ".join(option.value for option in options)
+            raise Invalid(f"'{name}' must be one of: {allowed}.") from error
+
+    if body.get("consent") is not True:
+        raise Invalid("Please accept the terms to apply.", code="consent_required")
+    sessions = body.get("sessions")
+    if (
+        not isinstance(sessions, list)
+        or not sessions
+        or not all(isinstance(s, int) and not isinstance(s, bool) for s in sessions)
+    ):
+        raise Invalid("Choose at least one country session.", code="missing_sessions")
+    email = text("contact_email", 320)
+    if not _EMAIL.fullmatch(email):
+        raise Invalid(f"{email!r} is not an email address.", code="bad_email")
+    language = body.get("language", "en")
+    if language not in LANGUAGES:
+        raise Invalid(f"'language' must be one of: {', '.join(LANGUAGES)}.")
+    country = body.get("country")
+    event = body.get("event")
+    if not isinstance(event, int) or isinstance(event, bool):
+        raise Invalid("'event' is the event's id.")
+    return ApplicationForm(
+        event_id=event,
+        organisation=text("organisation", 200),
+        kind=choice("kind", OrganisationKind),
+        scope=choice("scope", Scope),
+        country=normalise_country(country) if isinstance(country, str) and country else None,
+        sessions=tuple(dict.fromkeys(sessions)),
+        contact_name=text("contact_name", 200),
+        contact_email=email,
+        language=language,
+        summary=text("summary", MAX_SUMMARY),
+    )
+
+
+async def submit(session: AsyncSession, form: ApplicationForm, now: datetime) -> Application:
+    """Record an application; refused after the event's application deadline."""
+    event = await session.get(Event, form.event_id)
+    if event is None:
+        raise NotFound("No such event.")
+    if event.application_deadline is not None and now > event.application_deadline:
+        raise Conflict(
+            f"The call for applications closed on {event.application_deadline.isoformat()} (UTC).",
+            code="applications_closed",
+        )
+    known = set(
+        (
+            await session.scalars(
+                select(CountrySession.id).where(
+                    CountrySession.event_id == event.id, CountrySession.id.in_(form.sessions)
+                )
+            )
+        ).all()
+    )
+    if known != set(form.sessions):
+        raise Invalid("One of the sessions chosen is not part of this event.", code="bad_session")
+    application = Application(
+        event_id=event.id,
+        organisation_name=form.organisation,
+        kind=form.kind,
+        scope=form.scope,
+        organisation_country=form.country,
+        contact_name=form.contact_name,
+        contact_email=form.contact_email,
+        language=form.language,
+        summary=form.summary,
+        created_at=now,
+    )
+    application.choices = [ApplicationChoice(country_session_id=s) for s in form.sessions]
+    session.add(application)
+    await session.flush()
+    return application
+
+
+async def for_session(session: AsyncSession, country_session_id: int) -> list[dict[str, Any]]:
+    rows = (
+        await session.scalars(
+            select(ApplicationChoice)
+            .where(ApplicationChoice.country_session_id == country_session_id)
+            .options(selectinload(ApplicationChoice.application))
+            .order_by(ApplicationChoice.application_id)
+        )
+    ).all()
+    return [choice_json(row) for row in rows]
+
+
+def choice_json(choice: ApplicationChoice) -> dict[str, Any]:
+    application = choice.application
+    return {
+        "application": application.id,
+        "session": choice.country_session_id,
+        "organisation": application.organisation_name,
+        "kind": application.kind.value,
+        "scope": application.scope.value,
+        "country": application.organisation_country,
+        "contact_name": application.contact_name,
+        "contact_email": application.contact_email,
+        "language": application.language,
+        "summary": application.summary,
+        "submitted_at": application.created_at.isoformat(),
+        "decision": choice.decision.value,
+        "message": choice.message,
+        "statement": choice.statement_id,
+    }
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    choice: ApplicationChoice
+    invited: Invited | None
+
+
+async def review(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: int,
+    country_session_id: int,
+    decision: Decision,
+    message: str | None,
+    *,
+    now: datetime,
+    lifetime: timedelta,
+) -> Reviewed:
+    """Accept, waitlist or reject an application for one session."""
+    if decision is Decision.PENDING:
+        raise Invalid("The decision is accepted, waitlisted or rejected.")
+    if not principal.may_enter(country_session_id):
+        raise Forbidden("You are not an organiser of this session.")
+    choice = await session.get(
+        ApplicationChoice,
+        (application_id, country_session_id),
+        options=[selectinload(ApplicationChoice.application)],
+    )
+    if choice is None:
+        raise NotFound("This organisation did not apply for this session.")
+    if choice.decision is Decision.ACCEPTED:
+        raise Conflict("This application was accepted already.", code="already_accepted")
+    application = choice.application
+    invited = None
+    if decision is Decision.ACCEPTED:
+        invited = await invite(
+            session,
+            InvitationRequest(
+                role=Role.SPEAKER,
+                event_id=application.event_id,
+                country_session_id=country_session_id,
+                name=application.contact_name,
+                email=application.contact_email,
+                organisation_name=application.organisation_name,
+                organisation_kind=application.kind,
+                organisation_country=application.organisation_country,
+                statement_language=application.language,
+            ),
+            now=now,
+            lifetime=lifetime,
+        )
+        assert invited.organisation is not None, "a speaker's invitation has its organisation"
+        assert invited.statement is not None, "and a statement slot"
+        if invited.organisation.scope is None:
+            invited.organisation.scope = application.scope
+        choice.statement_id = invited.statement.id
+    choice.decision, choice.message, choice.decided_at = decision, message, now
+    return Reviewed(choice, invited)

@@ -1,0 +1,117 @@
+"""The call for applications over HTTP: apply (anyone, before the deadline), review (organisers)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import aiosmtplib
+from aiohttp import web
+from sqlalchemy import select
+
+from server.applications import service
+from server.countries import country_name
+from server.errors import Invalid
+from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
+from server.mail.mailer import Mail
+from server.mail.messages import application_received_mail, decision_mail
+from server.models import CountrySession, Decision, Event, utcnow
+from server.web.permissions import principal_of
+from server.web.requests import path_id, read_json_object
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/applications", name="applications.submit")
+async def submit(request: web.Request) -> web.Response:
+    form = service.parse_form(await read_json_object(request))
+    async with request.app[DATABASE].write() as session:
+        application = await service.submit(session, form, utcnow())
+        event = await session.get(Event, application.event_id)
+        countries = (
+            await session.scalars(
+                select(CountrySession.country).where(CountrySession.id.in_(form.sessions))
+            )
+        ).all()
+        application_id = application.id
+    mailed = await _send(
+        request,
+        application_received_mail(
+            to=form.contact_email,
+            name=form.contact_name,
+            organisation=form.organisation,
+            event=event.name if event else "",
+            sessions=[country_name(country) for country in countries],
+        ),
+    )
+    return web.json_response(
+        {"id": application_id, "sessions": list(form.sessions), "mailed": mailed}, status=201
+    )
+
+
+@routes.get(r"/api/sessions/{session_id:\d+}/applications", name="applications.list")
+async def list_applications(request: web.Request) -> web.Response:
+    async with request.app[DATABASE].read() as session:
+        choices = await service.for_session(session, path_id(request, "session_id"))
+    return web.json_response({"applications": choices})
+
+
+@routes.post(r"/api/applications/{application_id:\d+}/review", name="applications.review")
+async def review(request: web.Request) -> web.Response:
+    """`{"session", "decision": "accepted" | "waitlisted" | "rejected", "message"?}`."""
+    principal = principal_of(request)
+    body = await read_json_object(request)
+    session_id = body.get("session")
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
+        raise Invalid("'session' is the session this decision is for.")
+    try:
+        decision = Decision(str(body.get("decision")))
+    except ValueError as error:
+        raise Invalid("'decision' is accepted, waitlisted or rejected.") from error
+    message = body.get("message")
+    if message is not None and (not isinstance(message, str) or len(message) > 2000):
+        raise Invalid("'message' is text of at most 2,000 characters.")
+    settings = request.app[SETTINGS]
+    async with request.app[DATABASE].write() as session:
+        reviewed = await service.review(
+            session,
+            principal,
+            path_id(request, "application_id"),
+            session_id,
+            decision,
+            message.strip() if message else None,
+            now=utcnow(),
+            lifetime=timedelta(days=settings.invitation_days),
+        )
+        application = reviewed.choice.application
+        country_session = await session.get(CountrySession, session_id)
+        event = await session.get(Event, application.event_id)
+        result = service.choice_json(reviewed.choice)
+    link = None
+    if reviewed.invited is not None:
+        token = request.app[IDENTITY].invitation_token(reviewed.invited.invitation)
+        link = f"{settings.public_url}/join/{token}"
+    result["mailed"] = await _send(
+        request,
+        decision_mail(
+            to=application.contact_email,
+            name=application.contact_name,
+            organisation=application.organisation_name,
+            event=event.name if event else "",
+            session=country_name(country_session.country) if country_session else "",
+            decision=decision.value,
+            message=result["message"],
+            link=link,
+        ),
+    )
+    return web.json_response(result)
+
+
+async def _send(request: web.Request, mail: Mail) -> bool:
+    try:
+        await request.app[MAILER].send(mail)
+    except (OSError, aiosmtplib.SMTPException) as error:
+        log.warning("could not send '%s' to %s: %s", mail.subject, mail.to, error)
+        return False
+    return True

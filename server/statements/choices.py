@@ -1,0 +1,62 @@
+"""What a speaker chooses about their statement (publication, their name) and what the
+organisers grant one speaker (a later deadline)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+
+from server.errors import Invalid
+from server.keys import DATABASE
+from server.models import Consent, Statement
+from server.web.permissions import statement_scope_of
+from server.web.requests import read_json_object
+
+routes = web.RouteTableDef()
+
+
+@routes.put(r"/api/statements/{statement_id:\d+}/consent", name="statements.consent")
+async def consent(request: web.Request) -> web.Response:
+    """`{"publication": "public" | "participants" | "none", "show_speaker_name": bool}`."""
+    body = await read_json_object(request)
+    try:
+        publication = Consent(str(body.get("publication")))
+    except ValueError as error:
+        raise Invalid("'publication' is public, participants or none.") from error
+    show_name = body.get("show_speaker_name")
+    if not isinstance(show_name, bool):
+        raise Invalid("'show_speaker_name' is true or false.")
+    async with request.app[DATABASE].write() as session:
+        statement = await session.get(Statement, statement_scope_of(request).statement_id)
+        assert statement is not None, "the permission check found it"
+        statement.publication, statement.show_speaker_name = publication, show_name
+    return web.json_response(
+        {
+            "statement": statement.id,
+            "publication": publication.value,
+            "show_speaker_name": show_name,
+        }
+    )
+
+
+@routes.put(r"/api/statements/{statement_id:\d+}/deadline", name="statements.deadline")
+async def extend_deadline(request: web.Request) -> web.Response:
+    """`{"until": ISO 8601 with a time zone}` or `{"until": null}` to fall back to the event's."""
+    body = await read_json_object(request)
+    raw = body.get("until")
+    until = None
+    if raw is not None:
+        try:
+            until = datetime.fromisoformat(str(raw))
+        except ValueError as error:
+            raise Invalid("'until' is an ISO 8601 date and time.") from error
+        if until.tzinfo is None:
+            raise Invalid("'until' needs its time zone (for example +01:00 or Z).")
+    async with request.app[DATABASE].write() as session:
+        statement = await session.get(Statement, statement_scope_of(request).statement_id)
+        assert statement is not None, "the permission check found it"
+        statement.deadline = until
+    return web.json_response(
+        {"statement": statement.id, "deadline": until.isoformat() if until else None}
+    )

@@ -1,0 +1,222 @@
+"""The call for applications: deadlines, review, invitation, sign-in, upload; the speaker cap."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import update
+
+from server.applications import service
+from server.db import Database
+from server.errors import Conflict
+from server.keys import DATABASE
+from server.models import CountrySession, Event, utcnow
+from server.settings import Settings
+from tests.clips import Clips
+from tests.factories import Seed
+from tests.uploading import tus_upload, wait_for
+
+Client = TestClient  # type: ignore[type-arg]
+Bearer = Callable[[str], Awaitable[dict[str, str]]]
+GENEVA = ZoneInfo("Europe/Zurich")
+
+
+def form(seeded: Seed, **changes: Any) -> dict[str, Any]:
+    return {
+        "event": seeded.event_id,
+        "organisation": "Institut fédéral pour les droits humains",
+        "kind": "nhri",
+        "scope": "national",
+        "country": "BE",
+        "sessions": [seeded.session_id],
+        "contact_name": "Camille Martin",
+        "contact_email": "camille@example.org",
+        "language": "fr",
+        "summary": "Detention conditions and the rights of migrants.",
+        "consent": True,
+        **changes,
+    }
+
+
+async def set_deadlines(database: Database, **deadlines: datetime | None) -> None:
+    async with database.write() as session:
+        await session.execute(update(Event).values(**deadlines))
+
+
+def outbox(settings: Settings) -> list[email.message.Message]:
+    return [
+        email.message_from_bytes(path.read_bytes())
+        for path in sorted(settings.outbox_dir.glob("*.eml"))
+    ]
+
+
+async def test_the_deadline_to_the_second_in_the_event_time_zone(
+    client: Client, seeded: Seed
+) -> None:
+    database = client.server.app[DATABASE]
+    deadline = datetime(2030, 1, 31, 23, 59, 59, tzinfo=GENEVA)  # 22:59:59 UTC
+    await set_deadlines(database, application_deadline=deadline)
+    parsed = service.parse_form(form(seeded))
+    async with database.write() as session:
+        on_time = await service.submit(session, parsed, deadline - timedelta(seconds=1))
+        assert on_time.id
+    with pytest.raises(Conflict) as closed:
+        async with database.write() as session:
+            await service.submit(session, parsed, deadline + timedelta(seconds=1))
+    assert closed.value.code == "applications_closed"
+
+
+async def test_from_application_to_an_uploaded_statement(
+    client: Client, seeded: Seed, bearer: Bearer, settings: Settings, clips: Clips
+) -> None:
+    await set_deadlines(
+        client.server.app[DATABASE],
+        application_deadline=utcnow() + timedelta(days=1),
+        statement_deadline=utcnow() + timedelta(days=2),
+    )
+    submitted = await client.post("/api/applications", json=form(seeded))
+    assert submitted.status == 201, await submitted.text()
+    application = await submitted.json()
+    [received] = outbox(settings)
+    assert received["To"] == "camille@example.org"
+    assert "Belgium" in received.get_payload(decode=True).decode()
+
+    moderator = await bearer("moderator")
+    listed = await client.get(f"/api/sessions/{seeded.session_id}/applications", headers=moderator)
+    [pending] = (await listed.json())["applications"]
+    assert pending["organisation"] == "Institut fédéral pour les droits humains"
+    assert pending["decision"] == "pending"
+
+    accepted = await client.post(
+        f"/api/applications/{application['id']}/review",
+        json={"session": seeded.session_id, "decision": "accepted", "message": "Bienvenue !"},
+        headers=moderator,
+    )
+    assert accepted.status == 200, await accepted.text()
+    decision = await accepted.json()
+    assert decision["decision"] == "accepted"
+    assert decision["statement"] is not None
+    again = await client.post(
+        f"/api/applications/{application['id']}/review",
+        json={"session": seeded.session_id, "decision": "accepted"},
+        headers=moderator,
+    )
+    assert again.status == 409
+
+    letter = outbox(settings)[-1].get_payload(decode=True).decode()
+    assert "has been accepted" in letter
+    assert "Bienvenue !" in letter
+    link = next(line for line in letter.splitlines() if "/join/" in line)
+    token = link.rsplit("/join/", 1)[1]
+    login = await client.post("/api/login", json={"invitation": token})
+    assert login.status == 200
+    me = (await login.json())["me"]
+    assert me["role"] == "speaker"
+    assert me["organisation"]["kind"] == "nhri"
+    client.session.cookie_jar.clear()
+    speaker = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    await tus_upload(client, speaker, decision["statement"], clips.landscape)
+    statement = await wait_for(client, speaker, decision["statement"], "ready", "failed")
+    assert statement["state"] == "ready", statement
+
+
+async def test_the_speaker_cap_holds(client: Client, seeded: Seed, bearer: Bearer) -> None:
+    database = client.server.app[DATABASE]
+    async with database.write() as session:
+        await session.execute(update(CountrySession).values(max_speakers=1))  # the seeded one
+    submitted = await (await client.post("/api/applications", json=form(seeded))).json()
+    refused = await client.post(
+        f"/api/applications/{submitted['id']}/review",
+        json={"session": seeded.session_id, "decision": "accepted"},
+        headers=await bearer("moderator"),
+    )
+    assert refused.status == 409
+    assert (await refused.json())["error"]["code"] == "speaker_limit"
+    listed = await client.get(
+        f"/api/sessions/{seeded.session_id}/applications", headers=await bearer("moderator")
+    )
+    assert (await listed.json())["applications"][0]["decision"] == "pending"
+
+
+async def test_waitlist_and_reject_tell_the_applicant(
+    client: Client, seeded: Seed, bearer: Bearer, settings: Settings
+) -> None:
+    both = form(seeded, sessions=[seeded.session_id, seeded.other_session_id])
+    submitted = await (await client.post("/api/applications", json=both)).json()
+    moderator = await bearer("moderator")
+    for session_id, decision in (
+        (seeded.session_id, "waitlisted"),
+        (seeded.other_session_id, "rejected"),
+    ):
+        response = await client.post(
+            f"/api/applications/{submitted['id']}/review",
+            json={"session": session_id, "decision": decision, "message": "Many applied."},
+            headers=moderator,
+        )
+        assert response.status == 200
+    letters = [m.get_payload(decode=True).decode() for m in outbox(settings)]
+    assert "is on the waiting list" in letters[-2]
+    assert "could not be accepted" in letters[-1]
+    assert all("/join/" not in letter for letter in letters)
+
+
+async def test_bad_applications_change_nothing(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    cases = [
+        (form(seeded, consent=False), 422, "consent_required"),
+        (form(seeded, contact_email="nobody"), 422, "bad_email"),
+        (form(seeded, sessions=[]), 422, "missing_sessions"),
+        (form(seeded, sessions=[9999]), 422, "bad_session"),
+        (form(seeded, kind="party"), 422, "invalid"),
+        (form(seeded, organisation=" "), 422, "missing_organisation"),
+        (form(seeded, summary="x" * 2001), 422, "invalid"),
+        (form(seeded, country="XX"), 422, "bad_country"),
+        (form(seeded, event=9999), 404, "not_found"),
+    ]
+    for body, status, code in cases:
+        response = await client.post("/api/applications", json=body)
+        assert response.status == status, (body, await response.text())
+        assert (await response.json())["error"]["code"] == code
+    await set_deadlines(
+        client.server.app[DATABASE], application_deadline=utcnow() - timedelta(seconds=1)
+    )
+    closed = await client.post("/api/applications", json=form(seeded))
+    assert closed.status == 409
+    assert (await closed.json())["error"]["code"] == "applications_closed"
+    listed = await client.get(
+        f"/api/sessions/{seeded.session_id}/applications", headers=await bearer("moderator")
+    )
+    assert (await listed.json())["applications"] == []
+
+
+async def test_a_later_deadline_for_one_speaker(
+    client: Client, seeded: Seed, bearer: Bearer, clips: Clips
+) -> None:
+    await set_deadlines(
+        client.server.app[DATABASE], statement_deadline=utcnow() - timedelta(seconds=1)
+    )
+    speaker = await bearer("speaker")
+    with pytest.raises(Exception, match="403"):
+        await tus_upload(client, speaker, seeded.statement_id, clips.landscape)
+    until = (utcnow() + timedelta(hours=1)).isoformat()
+    moderator = await bearer("moderator")
+    extended = await client.put(
+        f"/api/statements/{seeded.statement_id}/deadline", json={"until": until}, headers=moderator
+    )
+    assert extended.status == 200
+    naive = await client.put(
+        f"/api/statements/{seeded.statement_id}/deadline",
+        json={"until": "2030-01-01T10:00"},
+        headers=moderator,
+    )
+    assert naive.status == 422
+    await tus_upload(client, speaker, seeded.statement_id, clips.landscape)
+    statement = await wait_for(client, speaker, seeded.statement_id, "ready", "failed")
+    assert statement["state"] == "ready"
