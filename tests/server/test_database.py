@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,22 +14,6 @@ from server.db import Database, alembic_config
 from server.identity.invitations import InvitationRequest, invite
 from server.models import CountrySession, Event, Role, Statement, utcnow
 from server.settings import Settings
-from tests.databases import postgres_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = Database(settings)
-        await database.upgrade()
-        yield database
-        await database.close()
-        return
-    async with postgres_database() as url:
-        database = Database(dataclasses.replace(settings, database_url=url))
-        await database.upgrade()
-        yield database
-        await database.close()
 
 
 async def test_migrations_match_the_models(database: Database) -> None:

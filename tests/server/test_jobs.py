@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import select
 
 from server.db import Database
 from server.jobs import JobFatal, LocalJobRunner
 from server.models import Job, JobState
-from server.settings import Settings
-from tests.databases import postgres_database
 
 
 class Handler:
@@ -37,21 +32,6 @@ class Handler:
 
     async def give_up(self, job: Job, error: BaseException) -> None:
         self.given_up.append(str(error))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = Database(settings)
-        await database.upgrade()
-        yield database
-        await database.close()
-        return
-    async with postgres_database() as url:
-        database = Database(dataclasses.replace(settings, database_url=url))
-        await database.upgrade()
-        yield database
-        await database.close()
 
 
 async def enqueue(database: Database, runner: LocalJobRunner, count: int = 1) -> None:

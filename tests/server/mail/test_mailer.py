@@ -7,7 +7,6 @@ import email
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,15 +74,22 @@ async def test_without_smtp_the_mail_waits_in_the_outbox(
     assert invitation["link"] in message.get_payload(decode=True).decode()
 
 
-async def test_through_a_real_smtp_server(
-    aiohttp_client: ClientFactory, settings: Settings, smtp_server: tuple[Inbox, int]
-) -> None:
-    inbox, port = smtp_server
+async def with_smtp(
+    aiohttp_client: ClientFactory, settings: Settings, port: int
+) -> tuple[Client, Seed, dict[str, str]]:
+    """The app sending mail to an SMTP server on this port; seeded, the moderator signed in."""
     configured = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{port}")
     client: Client = await aiohttp_client(create_app(configured))
     seeded = await seed(client.server.app[DATABASE], client.server.app[IDENTITY])
     login = await client.post("/api/login", json={"invitation": seeded.tokens["moderator"]})
-    headers = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    return client, seeded, {"Authorization": f"Bearer {(await login.json())['token']}"}
+
+
+async def test_through_a_real_smtp_server(
+    aiohttp_client: ClientFactory, settings: Settings, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    client, seeded, headers = await with_smtp(aiohttp_client, settings, port)
     invitation = await invite_by_mail(client, seeded, headers)
     assert invitation["mailed"] is True
     [message] = inbox.messages
@@ -96,13 +102,9 @@ async def test_through_a_real_smtp_server(
 
 
 async def test_a_mail_server_that_is_down_does_not_lose_the_invitation(
-    aiohttp_client: ClientFactory, settings: Settings, tmp_path: Path
+    aiohttp_client: ClientFactory, settings: Settings
 ) -> None:
-    configured = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{free_port()}")
-    client: Client = await aiohttp_client(create_app(configured))
-    seeded = await seed(client.server.app[DATABASE], client.server.app[IDENTITY])
-    login = await client.post("/api/login", json={"invitation": seeded.tokens["moderator"]})
-    headers = {"Authorization": f"Bearer {(await login.json())['token']}"}
+    client, seeded, headers = await with_smtp(aiohttp_client, settings, free_port())
     invitation = await invite_by_mail(client, seeded, headers)
     assert invitation["mailed"] is False
     signed_in = await client.post("/api/login", json={"invitation": invitation["token"]})
