@@ -186,7 +186,10 @@ class LocalJobRunner:
         detail = f"{type(error).__name__}: {error}"[-20_000:]
         if isinstance(error, JobFatal) or job.attempts >= self._max_attempts:
             log.warning("job %s (%s) failed for good: %s", job.id, job.kind, detail[:500])
-            await handler.give_up(job, error)
+            try:
+                await handler.give_up(job, error)
+            except Exception:
+                log.exception("job %s (%s): recording the failure failed", job.id, job.kind)
             await self._set(job.id, state=JobState.FAILED, finished_at=utcnow(), last_error=detail)
             return
         delay = self._backoff_s * 2 ** (job.attempts - 1)

@@ -29,6 +29,11 @@ _TRANSITIONS: dict[tuple[S, MediaEvent], S] = {
     (S.PROCESSING, MediaEvent.TRANSCODED): S.READY,
     (S.PROCESSING, MediaEvent.REJECTED): S.FAILED,
     (S.PROCESSING, MediaEvent.FAILED): S.FAILED,
+    # The speaker started a newer upload while this version was processed: the outcome is
+    # recorded, and the statement stays `uploading` for the newer one.
+    (S.UPLOADING, MediaEvent.TRANSCODED): S.UPLOADING,
+    (S.UPLOADING, MediaEvent.REJECTED): S.UPLOADING,
+    (S.UPLOADING, MediaEvent.FAILED): S.UPLOADING,
 }
 
 

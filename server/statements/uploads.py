@@ -81,7 +81,8 @@ class Uploads:
         self._settings = settings
         self._jobs = jobs
         self._notifier = notifier
-        self._locks: dict[str, asyncio.Lock] = {}
+        # One writer per upload: its lock, and how many requests hold or await it.
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         settings.uploads_dir.mkdir(parents=True, exist_ok=True)
 
     def path(self, upload_id: str) -> Path:
@@ -135,8 +136,12 @@ class Uploads:
 
     async def status(self, upload_id: str) -> UploadStatus:
         upload = await self._live_upload(upload_id)
-        offset = await asyncio.to_thread(_size_of, self.path(upload_id))
-        return _status(upload, offset)
+        return _status(upload, await self._offset(upload))
+
+    async def _offset(self, upload: Upload) -> int:
+        if upload.completed_at is not None:
+            return upload.length  # its bytes may already be processed and deleted
+        return await asyncio.to_thread(_size_of, self.path(upload.id))
 
     async def append(
         self,
@@ -146,27 +151,33 @@ class Uploads:
         checksum: Checksum | None = None,
     ) -> UploadStatus:
         """Write the body at `offset`; it must be where the upload stands (else 409)."""
-        lock = self._locks.setdefault(upload_id, asyncio.Lock())
+        lock, users = self._locks.get(upload_id, (asyncio.Lock(), 0))
+        self._locks[upload_id] = (lock, users + 1)
         try:
-            async with asyncio.timeout(LOCK_WAIT_S):
-                await lock.acquire()
-        except TimeoutError as error:
-            raise Conflict(
-                "Another request is writing to this upload.", code="upload_busy"
-            ) from error
-        try:
-            return await self._append(upload_id, offset, chunks, checksum)
+            try:
+                async with asyncio.timeout(LOCK_WAIT_S):
+                    await lock.acquire()
+            except TimeoutError as error:
+                raise Conflict(
+                    "Another request is writing to this upload.", code="upload_busy"
+                ) from error
+            try:
+                return await self._append(upload_id, offset, chunks, checksum)
+            finally:
+                lock.release()
         finally:
-            lock.release()
-            if not lock.locked():
-                self._locks.pop(upload_id, None)
+            lock, users = self._locks[upload_id]
+            if users == 1:
+                del self._locks[upload_id]
+            else:
+                self._locks[upload_id] = (lock, users - 1)
 
     async def _append(
         self, upload_id: str, offset: int, chunks: AsyncIterable[bytes], checksum: Checksum | None
     ) -> UploadStatus:
         upload = await self._live_upload(upload_id)
         path = self.path(upload_id)
-        current = await asyncio.to_thread(_size_of, path)
+        current = await self._offset(upload)
         if offset != current:
             raise Conflict(
                 f"Upload-Offset is {offset} but the upload stands at {current}.",
@@ -175,10 +186,15 @@ class Uploads:
         if upload.completed_at is not None:
             return _status(upload, current)
         digest = CHECKSUM_ALGORITHMS[checksum.algorithm]() if checksum else None
-        written = await _stream_to_file(path, chunks, upload.length - offset, digest)
-        if checksum is not None and digest is not None and digest.digest() != checksum.digest:
-            await asyncio.to_thread(os.truncate, path, offset)
-            raise ChecksumMismatch("The bytes received do not match Upload-Checksum.")
+        try:
+            written = await _stream_to_file(path, chunks, upload.length - offset, digest)
+            if digest is not None and checksum is not None and digest.digest() != checksum.digest:
+                raise ChecksumMismatch("The bytes received do not match Upload-Checksum.")
+        except BaseException:
+            # Bytes that cannot be checked against their checksum are not kept.
+            if checksum is not None:
+                await asyncio.shield(asyncio.to_thread(os.truncate, path, offset))
+            raise
         new_offset = offset + written
         if new_offset == upload.length:
             await self._complete(upload)

@@ -31,6 +31,11 @@ def test_a_replacement_can_start_from_any_state() -> None:
         assert next_state(state, E.UPLOAD_STARTED) is S.UPLOADING
 
 
+def test_an_outcome_during_a_newer_upload_keeps_it_uploading() -> None:
+    for event in (E.TRANSCODED, E.REJECTED, E.FAILED):
+        assert next_state(S.UPLOADING, event) is S.UPLOADING
+
+
 def test_an_abandoned_replacement_falls_back() -> None:
     assert next_state(S.UPLOADING, E.UPLOAD_ABANDONED, has_media=True) is S.READY
     assert next_state(S.UPLOADING, E.UPLOAD_ABANDONED) is S.AWAITING_UPLOAD

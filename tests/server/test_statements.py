@@ -53,7 +53,8 @@ async def test_an_upload_becomes_a_ready_statement(
     aiohttp_client: ClientFactory, settings: Settings, clips: Clips
 ) -> None:
     client, notifier, seeded, speaker = await started(aiohttp_client, settings)
-    statement = await upload_and_wait(client, speaker, seeded.statement_id, clips.landscape)
+    url = await tus_upload(client, speaker, seeded.statement_id, clips.landscape)
+    statement = await wait_for(client, speaker, seeded.statement_id, "ready", "failed")
     assert statement["state"] == "ready", statement
     assert statement["progress"] == 1.0
     assert statement["error"] is None
@@ -69,6 +70,12 @@ async def test_an_upload_becomes_a_ready_statement(
     assert "processing" in states
     assert states[-1] == "ready"
     assert all(event.speaker is not None for event in notifier.events)
+    # The processed upload still answers a client that asks how far it got.
+    path = "/api/uploads/" + url.rsplit("/", 1)[-1]
+    head = await client.head(path, headers={**speaker, "Tus-Resumable": "1.0.0"})
+    assert head.status == 200
+    assert head.headers["Upload-Offset"] == head.headers["Upload-Length"]
+    assert list(settings.uploads_dir.iterdir()) == []  # the source is gone once processed
 
 
 @pytest.mark.parametrize(

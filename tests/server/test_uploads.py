@@ -289,3 +289,22 @@ async def test_after_the_deadline_only_organisers_may_upload(
     assert refused.status == 403
     assert (await refused.json())["error"]["code"] == "deadline_passed"
     assert await create(client, await bearer("moderator"), seeded.statement_id, 10)
+
+
+async def test_a_dropped_patch_with_a_checksum_keeps_nothing(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    speaker = await bearer("speaker")
+    location = await create(client, speaker, seeded.statement_id, 4 * 1024 * 1024)
+
+    async def dropped_body() -> AsyncIterator[bytes]:
+        yield b"a" * (1024 * 1024)
+        await asyncio.sleep(0.2)
+        raise ConnectionResetError("gone")
+
+    headers = {**speaker, **PATCH, "Upload-Offset": "0", "Upload-Checksum": "sha1 " + "A" * 28}
+    with pytest.raises((ClientError, ConnectionResetError)):
+        await client.patch(location, data=dropped_body(), headers=headers)
+    await asyncio.sleep(0.2)  # the server notices the dropped connection
+    head = await client.head(location, headers={**speaker, **TUS})
+    assert head.headers["Upload-Offset"] == "0"
