@@ -54,13 +54,13 @@ function homeLink(me) {
   return h("a", { href: page, class: "my-page" }, t("account.my_page"));
 }
 
-/** Say something to screen readers (and show it in the status line when there is one). */
+/** Say something to screen readers: each message is added to the live region as a line of its
+ * own (several changes at once are all read), and only the last few are kept. */
 export function announce(message) {
   const region = byId("announcer");
   if (!region) return;
-  // Clearing first makes a repeated message be read again.
-  region.textContent = "";
-  window.setTimeout(() => { region.textContent = message; }, 50);
+  region.append(h("p", {}, message));
+  while (region.children.length > 5) region.firstElementChild.remove();
 }
 
 /** Keep the header's connection indicator in step with a LiveRoom. */
