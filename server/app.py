@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -11,14 +14,33 @@ from server import health
 from server.db import Database
 from server.identity import views as identity_views
 from server.identity.service import Identity
-from server.keys import DATABASE, IDENTITY, SETTINGS, TOOLS
+from server.jobs import LocalJobRunner
+from server.keys import (
+    BROADCASTER,
+    DATABASE,
+    IDENTITY,
+    JOBS,
+    MAILER,
+    NOTIFIER,
+    SETTINGS,
+    TOOLS,
+    UPLOADS,
+)
 from server.live.socket import mount_live_room
+from server.mail.mailer import mailer_from
+from server.records import views as record_views
 from server.sessions import views as session_views
 from server.settings import Settings
+from server.statements import media_files, tus
+from server.statements import views as statement_views
+from server.statements.processing import TranscodeHandler
+from server.statements.uploads import TRANSCODE, Uploads
 from server.web import pages
 from server.web.errors import json_errors
 from server.web.permissions import check_map_covers, enforce_permissions
 from server.web.security import add_security_headers
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -28,10 +50,24 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[TOOLS] = ToolChecker()
-    app.cleanup_ctx.append(_database)  # before the live room, which uses it
+    app[MAILER] = mailer_from(settings.smtp_url, settings.outbox_dir, settings.mail_from)
+    app.cleanup_ctx.append(_database)  # first: everything below uses it
     mount_live_room(app)
+    # Statement progress goes to the speaker and the moderators through the live room.
+    app[NOTIFIER] = app[BROADCASTER]
+    app.cleanup_ctx.append(_statements)
     app.on_response_prepare.append(add_security_headers)
-    for table in (pages.routes, health.routes, identity_views.routes, session_views.routes):
+    app.on_response_prepare.append(tus.add_tus_headers)
+    for table in (
+        pages.routes,
+        health.routes,
+        identity_views.routes,
+        session_views.routes,
+        record_views.routes,
+        tus.routes,
+        statement_views.routes,
+        media_files.routes,
+    ):
         app.router.add_routes(table)
     pages.add_client_files(app)
     check_map_covers(app)
@@ -46,3 +82,33 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[IDENTITY] = Identity(database, settings.secret, settings.login_days)
     yield
     await database.close()
+
+
+async def _statements(app: web.Application) -> AsyncIterator[None]:
+    """The job runner (embedded: in this process) and the upload service; expiry sweeps."""
+    settings, database, notifier = app[SETTINGS], app[DATABASE], app[NOTIFIER]
+    runner = LocalJobRunner(
+        database,
+        {TRANSCODE: TranscodeHandler(database, settings, notifier)},
+        concurrency=settings.job_concurrency,
+        max_attempts=settings.job_max_attempts,
+    )
+    uploads = Uploads(database, settings, runner, notifier)
+    app[JOBS] = runner
+    app[UPLOADS] = uploads
+    await runner.start()
+    sweeper = asyncio.create_task(_expire_uploads(uploads), name="upload-expiry")
+    yield
+    sweeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeper
+    await runner.stop()
+
+
+async def _expire_uploads(uploads: Uploads, every_s: float = 600.0) -> None:
+    while True:
+        try:
+            await uploads.expire()
+        except Exception:
+            log.exception("expiring uploads failed")
+        await asyncio.sleep(every_s)

@@ -54,3 +54,23 @@ class RateLimited(PresessionError):
     """Too many requests of one kind from one person; the message says when to try again."""
 
     code = "rate_limited"
+
+
+class Gone(PresessionError):
+    """It existed and no longer does (an expired upload)."""
+
+    code = "gone"
+
+
+class UnsupportedMediaType(PresessionError):
+    code = "unsupported_media_type"
+
+
+class PreconditionFailed(PresessionError):
+    code = "precondition_failed"
+
+
+class ChecksumMismatch(PresessionError):
+    """The bytes received do not match the checksum the client sent (tus checksum, 460)."""
+
+    code = "checksum_mismatch"

@@ -78,6 +78,13 @@ class Review(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 def _enum(cls: type[enum.StrEnum], name: str) -> sa.Enum:
     return sa.Enum(
         cls,
@@ -216,6 +223,20 @@ class Statement(Base):
     )
     review: Mapped[Review] = mapped_column(_enum(Review, "review"), default=Review.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The latest upload's processing: 0..1, saved about once a second while it runs.
+    progress: Mapped[float] = mapped_column(default=0.0)
+    # Why the latest upload was refused or failed: {"code", "message"} (and "detail" for
+    # moderators: the tool's stderr). The previous recording, if any, stays on screen.
+    error: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    # Each upload takes the next version; its renditions live under media/statements/ID/vN.
+    version: Mapped[int] = mapped_column(default=0)
+    # The latest ready recording, and the one a moderator approved (what the playlist shows).
+    # none_as_null: None is SQL NULL (not JSON null), so "IS NULL" means "none".
+    media: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    approved_media: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    review_reason: Mapped[str | None] = mapped_column(sa.String(2000))
+    # Caption languages uploaded, e.g. ["en", "fr"]; files under media/statements/ID/captions.
+    captions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     country_session: Mapped[CountrySession] = relationship(back_populates="statements")
     organisation: Mapped[Organisation] = relationship()
@@ -351,3 +372,43 @@ class Attendance(Base):
     left_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
+
+
+class Upload(Base):
+    """A tus upload: its bytes are in `uploads_dir/ID`; the client's filename is metadata."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
+    length: Mapped[int] = mapped_column(sa.BigInteger)
+    offset: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    filename: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class Job(Base):
+    """A durable unit of background work: run until done, again after a crash or a stop."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    statement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    state: Mapped[JobState] = mapped_column(
+        _enum(JobState, "job_state"), default=JobState.QUEUED, index=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

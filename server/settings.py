@@ -29,6 +29,9 @@ class Settings:
     redis_url: str | None = None
     # The Redis pub/sub channel the server processes of one deployment share.
     redis_channel: str = "presession"
+    # Mail: through this SMTP server when set; otherwise kept in DATA_DIR/outbox.
+    smtp_url: str | None = None
+    mail_from: str = "Presession <no-reply@localhost>"
     production: bool = False
     # A JSON request body larger than this is refused with 413 before it is parsed.
     max_json_bytes: int = 64 * 1024
@@ -45,6 +48,17 @@ class Settings:
     queue_order: str = "round_robin"
     max_socket_message_bytes: int = 64 * 1024
     sync_max_updates: int = 500
+    # Seconds a recording may run past the event's limit before it is refused.
+    statement_grace_seconds: int = 5
+    loudness_target_lufs: float = -16.0
+    # Transcode jobs run at once in the embedded runner (each uses every core it gets);
+    # 0 runs none in this process (a separate worker does).
+    job_concurrency: int = 1
+    job_max_attempts: int = 3
+    # x264 preset of the ladder: slower presets give smaller files for more CPU.
+    transcode_preset: str = "veryfast"
+    # Hours an unfinished upload is kept before it expires and its bytes are deleted.
+    upload_expiry_hours: int = 24
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -55,6 +69,12 @@ class Settings:
             object.__setattr__(self, "public_url", f"http://localhost:{self.port}")
         origins = (origin_of(self.public_url), *self.allowed_origins)
         object.__setattr__(self, "allowed_origins", tuple(dict.fromkeys(origins)))
+        if self.smtp_url is not None and not self.smtp_url.startswith(
+            ("smtp://", "smtps://", "smtp+starttls://")
+        ):
+            raise SettingsError(
+                f"{PREFIX}SMTP_URL must start with smtp://, smtp+starttls:// or smtps://"
+            )
         if self.queue_order not in ("round_robin", "fifo"):
             raise SettingsError(f"{PREFIX}QUEUE_ORDER is 'round_robin' or 'fifo'")
         if len(self.secret) < MIN_SECRET_LENGTH:
@@ -69,6 +89,10 @@ class Settings:
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
 
     @property
     def media_dir(self) -> Path:
@@ -96,6 +120,8 @@ class Settings:
             allowed_origins=_origins(env.get(f"{PREFIX}ALLOWED_ORIGINS", "")),
             redis_url=env.get(f"{PREFIX}REDIS_URL") or None,
             redis_channel=env.get(f"{PREFIX}REDIS_CHANNEL", cls.redis_channel),
+            smtp_url=env.get(f"{PREFIX}SMTP_URL") or None,
+            mail_from=env.get(f"{PREFIX}MAIL_FROM", cls.mail_from),
             production=production,
             max_json_bytes=_int(env, "MAX_JSON_BYTES", cls.max_json_bytes),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes),
@@ -113,6 +139,14 @@ class Settings:
                 env, "MAX_SOCKET_MESSAGE_BYTES", cls.max_socket_message_bytes
             ),
             sync_max_updates=_int(env, "SYNC_MAX_UPDATES", cls.sync_max_updates),
+            statement_grace_seconds=_int(
+                env, "STATEMENT_GRACE_SECONDS", cls.statement_grace_seconds
+            ),
+            loudness_target_lufs=_float(env, "LOUDNESS_TARGET_LUFS", cls.loudness_target_lufs),
+            job_concurrency=_int(env, "JOB_CONCURRENCY", cls.job_concurrency),
+            job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
+            transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
+            upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),
         )
 
 
@@ -150,3 +184,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise SettingsError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from error
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(f"{PREFIX}{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{PREFIX}{name} must be a number, not {raw!r}") from error

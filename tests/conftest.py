@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.keys import DATABASE, IDENTITY
 from server.settings import Settings
+from tests.clips import Clips
 from tests.factories import Seed, seed
 
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -18,7 +19,8 @@ ClientFactory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret=TEST_SECRET)
+    # ultrafast: the ladder's tests check shapes and levels, not compression.
+    return Settings(data_dir=tmp_path / "data", secret=TEST_SECRET, transcode_preset="ultrafast")
 
 
 @pytest.fixture
@@ -46,3 +48,9 @@ async def bearer(
         return {"Authorization": f"Bearer {(await response.json())['token']}"}
 
     return sign_in
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
+    """Synthesised recordings (ffmpeg lavfi), made on first use, shared by the whole run."""
+    return Clips(tmp_path_factory.mktemp("clips"))

@@ -78,3 +78,24 @@ async def expire_invitations(database: Database) -> None:
         await session.execute(
             Invitation.__table__.update().values(expires_at=utcnow() - timedelta(seconds=1))
         )
+
+
+async def add_speaker(
+    database: Database, identity: Identity, seed: Seed, organisation: str
+) -> tuple[str, int]:
+    """Another speaker in the seed's Belgium session: their invitation token and statement."""
+    async with database.write() as session:
+        invited = await invite(
+            session,
+            InvitationRequest(
+                role=Role.SPEAKER,
+                event_id=seed.event_id,
+                country_session_id=seed.session_id,
+                organisation_name=organisation,
+                organisation_kind=OrganisationKind.NHRI,
+            ),
+            now=utcnow(),
+            lifetime=timedelta(days=30),
+        )
+        assert invited.statement is not None
+        return identity.invitation_token(invited.invitation), invited.statement.id

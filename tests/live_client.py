@@ -20,13 +20,19 @@ class LiveClient:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.updates: list[dict[str, Any]] = []
         self.presence: list[dict[str, Any]] = []
+        self.progress: list[dict[str, Any]] = []
         self.present: dict[int, dict[str, Any]] = {}  # who is in the room, by person
         self._arrived = asyncio.Event()
         self.sio.on("update", self._on_update, namespace=NAMESPACE)
         self.sio.on("presence", self._on_presence, namespace=NAMESPACE)
+        self.sio.on("progress", self._on_progress, namespace=NAMESPACE)
 
     async def _on_update(self, data: dict[str, Any]) -> None:
         self.updates.append(data)
+        self._arrived.set()
+
+    async def _on_progress(self, data: dict[str, Any]) -> None:
+        self.progress.append(data)
         self._arrived.set()
 
     async def _on_presence(self, data: dict[str, Any]) -> None:
@@ -78,6 +84,17 @@ class LiveClient:
                         return update
                 self._arrived.clear()
                 await self._arrived.wait()
+
+        return await asyncio.wait_for(arrived(), seconds)
+
+    async def wait_for_progress(self, state: str, seconds: float = 5.0) -> dict[str, Any]:
+        """The latest `progress` event, once it announces `state`."""
+
+        async def arrived() -> dict[str, Any]:
+            while not (self.progress and self.progress[-1]["state"] == state):
+                self._arrived.clear()
+                await self._arrived.wait()
+            return self.progress[-1]
 
         return await asyncio.wait_for(arrived(), seconds)
 

@@ -6,6 +6,7 @@ person's own connections.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -13,6 +14,7 @@ import socketio
 from server.live.change import Change
 from server.live.views import Audience, personal_authors, render_update
 from server.models import Role, utcnow
+from server.statements.notify import StatementProgress
 
 NAMESPACE = "/live"
 
@@ -27,9 +29,9 @@ def person_room(session_id: int, person_id: int) -> str:
     return f"{session_id}:person:{person_id}"
 
 
-def event_room(event_id: int, role: Role) -> str:
-    """Organisers of an event (statement progress) or one person anywhere in it."""
-    return f"event:{event_id}:{role.value}"
+def organisers_room(event_id: int) -> str:
+    """Every organiser connection of an event, whichever session it has joined."""
+    return f"event:{event_id}:organisers"
 
 
 def person_anywhere_room(person_id: int) -> str:
@@ -37,8 +39,13 @@ def person_anywhere_room(person_id: int) -> str:
 
 
 class Broadcaster:
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    """Implements the statements' `Notifier` too: progress goes out through here."""
+
+    def __init__(
+        self, sio: socketio.AsyncServer, event_of: Callable[[int], Awaitable[int | None]]
+    ) -> None:
         self._sio = sio
+        self._event_of = event_of
 
     async def session_changed(self, change: Change) -> None:
         """Send one committed version to every audience of its session, filtered by role."""
@@ -72,14 +79,25 @@ class Broadcaster:
             f"{session_id}:moderators",
         )
 
-    async def statement_progress(
-        self, event_id: int, speaker_id: int | None, progress: dict[str, Any]
-    ) -> None:
-        """A statement's processing progress, to its speaker and the event's moderators."""
-        rooms = [event_room(event_id, Role.MODERATOR), event_room(event_id, Role.ADMIN)]
-        if speaker_id is not None:
-            rooms.append(person_anywhere_room(speaker_id))
-        await self._emit("progress", progress, rooms)
+    async def statement_progress(self, progress: StatementProgress) -> None:
+        """A statement's processing progress, to its speaker and the event's organisers."""
+        rooms = [f"{progress.session}:moderators"]
+        event_id = await self._event_of(progress.session)
+        if event_id is not None:
+            rooms.append(organisers_room(event_id))
+        if progress.speaker is not None:
+            rooms.append(person_anywhere_room(progress.speaker))
+        await self._emit(
+            "progress",
+            {
+                "statement": progress.statement,
+                "session": progress.session,
+                "state": progress.state,
+                "progress": progress.progress,
+                "error": progress.error,
+            },
+            rooms,
+        )
 
     async def _emit(self, event: str, data: dict[str, Any], to: str | list[str]) -> None:
         await self._sio.emit(event, data, to=to, namespace=NAMESPACE)

@@ -20,7 +20,7 @@ from server.live.broadcast import (
     NAMESPACE,
     Broadcaster,
     audience_room,
-    event_room,
+    organisers_room,
     person_anywhere_room,
     person_room,
 )
@@ -89,7 +89,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.save_session(sid, {"token": token, "principal": principal, "session": None})
         await self.enter_room(sid, person_anywhere_room(principal.person_id))
         if principal.is_organiser:
-            await self.enter_room(sid, event_room(principal.event_id, principal.role))
+            await self.enter_room(sid, organisers_room(principal.event_id))
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
         for session_id, person_id in await self._app[ATTENDANCE].departed(sid):

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 
 import socketio
 from aiohttp import web
+from sqlalchemy import select
 
 from server.keys import ATTENDANCE, BROADCASTER, DATABASE, LIVE_ROOM, SETTINGS
 from server.live.attendance import AttendanceRegister
 from server.live.broadcast import Broadcaster
 from server.live.namespace import LiveNamespace
 from server.live.room import LiveRoom
+from server.models import CountrySession
 from server.settings import Settings
 
 SOCKETIO_PATH = "/socket.io/"
@@ -35,7 +37,18 @@ def mount_live_room(app: web.Application) -> None:
         logger=False,
         engineio_logger=False,
     )
-    broadcaster = Broadcaster(sio)
+    events: dict[int, int | None] = {}
+
+    async def event_of(session_id: int) -> int | None:
+        # A session never moves to another event: one lookup each.
+        if session_id not in events:
+            async with app[DATABASE].read() as session:
+                events[session_id] = await session.scalar(
+                    select(CountrySession.event_id).where(CountrySession.id == session_id)
+                )
+        return events[session_id]
+
+    broadcaster = Broadcaster(sio, event_of)
     app[BROADCASTER] = broadcaster
     sio.register_namespace(LiveNamespace(app, broadcaster))
     # Mounted by hand (not `sio.attach`) so the route has a name in the permission map; the

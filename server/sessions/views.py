@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TypeVar
 
+import aiosmtplib
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.errors import Invalid
-from server.identity.invitations import InvitationRequest, check_may_invite, invite
-from server.keys import DATABASE, IDENTITY, SETTINGS
-from server.models import OrganisationKind, Role, utcnow
+from server.countries import country_name
+from server.errors import Invalid, NotFound
+from server.identity.invitations import InvitationRequest, Invited, check_may_invite, invite
+from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
+from server.mail.messages import invitation_mail
+from server.models import CountrySession, Event, OrganisationKind, Role, utcnow
 from server.sessions import service
+from server.sessions.calendar import programme_calendar
 from server.web.permissions import principal_of
 from server.web.requests import path_id, read_json_object, string_field
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 _E = TypeVar("_E", Role, OrganisationKind)
 
@@ -23,6 +32,52 @@ _E = TypeVar("_E", Role, OrganisationKind)
 async def list_sessions(request: web.Request) -> web.Response:
     async with request.app[DATABASE].read() as session:
         return web.json_response(await service.programme(session))
+
+
+@routes.get("/api/sessions.ics", name="calendar")
+async def calendar_file(request: web.Request) -> web.Response:
+    """The latest event's programme as one calendar."""
+    async with request.app[DATABASE].read() as session:
+        event = await session.scalar(select(Event).order_by(Event.id.desc()).limit(1))
+        if event is None:
+            raise NotFound("No event has been scheduled yet.")
+        sessions = await _sessions_of(session, event.id)
+    return _ics(request, event, sessions, "programme")
+
+
+# Before `sessions.detail`, whose {session_id} would otherwise take "7.ics".
+@routes.get(r"/api/sessions/{session_id:\d+}.ics", name="calendar.session")
+async def session_calendar_file(request: web.Request) -> web.Response:
+    country_session_id = path_id(request, "session_id")
+    async with request.app[DATABASE].read() as session:
+        country_session = await session.get(CountrySession, country_session_id)
+        if country_session is None:
+            raise NotFound("No such session.")
+        event = await session.get(Event, country_session.event_id)
+        assert event is not None
+    return _ics(request, event, [country_session], f"session-{country_session_id}")
+
+
+def _ics(
+    request: web.Request, event: Event, sessions: Sequence[CountrySession], name: str
+) -> web.Response:
+    body = programme_calendar(event, sessions, request.app[SETTINGS].public_url)
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.ics"'},
+    )
+
+
+async def _sessions_of(session: AsyncSession, event_id: int) -> Sequence[CountrySession]:
+    return (
+        await session.scalars(
+            select(CountrySession)
+            .where(CountrySession.event_id == event_id)
+            .order_by(CountrySession.starts_at, CountrySession.id)
+        )
+    ).all()
 
 
 @routes.get("/api/sessions/{session_id}", name="sessions.detail")
@@ -61,10 +116,13 @@ async def create_invitation(request: web.Request) -> web.Response:
             lifetime=timedelta(days=settings.invitation_days),
         )
     token = request.app[IDENTITY].invitation_token(invited.invitation)
+    link = f"{settings.public_url}/join/{token}"
+    mailed = await _mail_invitation(request, invited, link) if invited.person.email else None
     return web.json_response(
         {
             "token": token,
-            "link": f"{settings.public_url}/join/{token}",
+            "link": link,
+            "mailed": mailed,
             "person": invited.person.id,
             "role": role.value,
             "session": country_session_id,
@@ -73,6 +131,30 @@ async def create_invitation(request: web.Request) -> web.Response:
         },
         status=201,
     )
+
+
+async def _mail_invitation(request: web.Request, invited: Invited, link: str) -> bool:
+    """Send the link to the invited person's address; False (and logged) when it fails."""
+    assert invited.person.email is not None
+    async with request.app[DATABASE].read() as session:
+        session_id = invited.invitation.country_session_id
+        country_session = await session.get(CountrySession, session_id) if session_id else None
+        event = await session.get(Event, invited.person.event_id)
+    mail = invitation_mail(
+        to=invited.person.email,
+        name=invited.person.name,
+        role=invited.person.role.value,
+        event=event.name if event else "Presession",
+        session=country_name(country_session.country) if country_session else None,
+        link=link,
+        expires_at=invited.invitation.expires_at,
+    )
+    try:
+        await request.app[MAILER].send(mail)
+    except (OSError, aiosmtplib.SMTPException) as error:
+        log.warning("could not mail the invitation to %s: %s", invited.person.email, error)
+        return False
+    return True
 
 
 def _optional(body: dict[str, object], name: str) -> str | None:

@@ -18,9 +18,13 @@ STATUS: dict[type[errors.PresessionError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.Gone: 410,
+    errors.PreconditionFailed: 412,
     errors.TooLarge: 413,
     errors.RateLimited: 429,
+    errors.UnsupportedMediaType: 415,
     errors.Invalid: 422,
+    errors.ChecksumMismatch: 460,
 }
 
 _HTTP_CODES = {
@@ -30,6 +34,8 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
+    412: "precondition_failed",
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",

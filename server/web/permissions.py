@@ -2,21 +2,29 @@
 
 Every named route must appear here; the app refuses to start otherwise (deny by default).
 `in_session` routes also require the caller to belong to the `{session_id}` in the path.
+`statement` routes act on one statement, named by `{statement_id}`, by `{upload_id}` (the
+upload's statement) or by tus `Upload-Metadata`: the caller must belong to its session
+(PARTICIPANT), and to change it be its speaker or an organiser (OWNER). The statement's
+scope is resolved once here and handed to the handler (`statement_scope_of`).
 Cookie-authenticated requests that change state must come from an allowed origin (CSRF).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.errors import Forbidden, NotFound, Unauthenticated
+from server.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
 from server.keys import DATABASE, IDENTITY, SETTINGS
-from server.models import CountrySession, Role
+from server.models import CountrySession, Role, Statement, Upload
+from server.web.requests import upload_metadata
 
 SESSION_COOKIE = "presession_session"
 PRINCIPAL = web.RequestKey("principal", Principal)
@@ -24,12 +32,31 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 ANYONE: frozenset[Role] | None = None
 SIGNED_IN = frozenset(Role)
 ORGANISERS = ORGANISER_ROLES
+SPEAKERS = frozenset({Role.SPEAKER}) | ORGANISER_ROLES
+
+
+class StatementAccess(enum.Enum):
+    PARTICIPANT = "participant"  # belongs to the statement's session (organisers do)
+    OWNER = "owner"  # its speaker, or an organiser
 
 
 @dataclass(frozen=True)
 class Rule:
     roles: frozenset[Role] | None
     in_session: bool = False
+    statement: StatementAccess | None = None
+
+
+@dataclass(frozen=True)
+class StatementScope:
+    statement_id: int
+    session_id: int
+    speaker_id: int | None
+
+
+PARTICIPANT = StatementAccess.PARTICIPANT
+OWNER = StatementAccess.OWNER
+STATEMENT_SCOPE = web.RequestKey("statement_scope", StatementScope)
 
 
 PERMISSIONS: Mapping[str, Rule] = {
@@ -44,9 +71,27 @@ PERMISSIONS: Mapping[str, Rule] = {
     "me": Rule(SIGNED_IN),
     "sessions.list": Rule(ANYONE),
     "sessions.detail": Rule(SIGNED_IN, in_session=True),
+    "calendar": Rule(ANYONE),
+    "record": Rule(ORGANISERS, in_session=True),
+    "record.csv": Rule(ORGANISERS, in_session=True),
+    "record.page": Rule(ORGANISERS, in_session=True),
+    "calendar.session": Rule(ANYONE),
     "invitations.create": Rule(ORGANISERS, in_session=True),
     # Socket.IO: every connection and event is checked by the live room (server/live/).
     "live": Rule(ANYONE),
+    "uploads.options": Rule(ANYONE),
+    "uploads.create": Rule(SPEAKERS, statement=OWNER),
+    "uploads.status": Rule(SPEAKERS, statement=OWNER),
+    "uploads.append": Rule(SPEAKERS, statement=OWNER),
+    "uploads.terminate": Rule(SPEAKERS, statement=OWNER),
+    "statements.detail": Rule(SIGNED_IN, statement=PARTICIPANT),
+    "statements.review": Rule(ORGANISERS, statement=PARTICIPANT),
+    "captions.put": Rule(SPEAKERS, statement=OWNER),
+    "media.file": Rule(SIGNED_IN, statement=PARTICIPANT),
+    "playlist": Rule(SIGNED_IN, in_session=True),
+    "playlist.order": Rule(ORGANISERS, in_session=True),
+    "playlist.m3u8": Rule(SIGNED_IN, in_session=True),
+    "playlist.variant": Rule(SIGNED_IN, in_session=True),
 }
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -118,7 +163,70 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
                 if await session.get(CountrySession, int(session_id)) is None:
                     raise NotFound("No such session.")
             raise Forbidden("You are not a participant of this session.")
+    if rule.statement is not None:
+        assert principal is not None, "statement rules need a signed-in caller"
+        request[STATEMENT_SCOPE] = await check_statement(request, principal, rule.statement)
     return await handler(request)
+
+
+async def check_statement(
+    request: web.Request, principal: Principal, access: StatementAccess
+) -> StatementScope:
+    """The statement the request acts on, if the caller may act on it."""
+    scope = await _statement_scope(request)
+    if not principal.may_enter(scope.session_id):
+        raise Forbidden("You are not a participant of this statement's session.")
+    if (
+        access is StatementAccess.OWNER
+        and not principal.is_organiser
+        and principal.person_id != scope.speaker_id
+    ):
+        raise Forbidden(
+            "Only the statement's own speaker (or an organiser) may change it.",
+            code="not_your_statement",
+        )
+    return scope
+
+
+async def _statement_scope(request: web.Request) -> StatementScope:
+    async with request.app[DATABASE].read() as session:
+        statement_id = await _statement_id(request, session)
+        row = (
+            await session.execute(
+                select(Statement.country_session_id, Statement.speaker_id).where(
+                    Statement.id == statement_id
+                )
+            )
+        ).first()
+    if row is None:
+        raise NotFound("No such statement.")
+    return StatementScope(statement_id, row.country_session_id, row.speaker_id)
+
+
+async def _statement_id(request: web.Request, session: AsyncSession) -> int:
+    raw: str | None = request.match_info.get("statement_id")
+    if raw is None and "upload_id" in request.match_info:
+        found = await session.scalar(
+            select(Upload.statement_id).where(Upload.id == request.match_info["upload_id"])
+        )
+        if found is None:
+            raise NotFound("No such upload.")
+        return found
+    if raw is None:
+        raw = upload_metadata(request.headers.get("Upload-Metadata", "")).get("statement")
+        if raw is None:
+            raise BadRequest(
+                "Upload-Metadata must name the statement ('statement' key).",
+                code="statement_required",
+            )
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise NotFound("No such statement.")
+    return int(raw)
+
+
+def statement_scope_of(request: web.Request) -> StatementScope:
+    """The statement a `statement` rule resolved for this request."""
+    return request[STATEMENT_SCOPE]
 
 
 def principal_of(request: web.Request) -> Principal:

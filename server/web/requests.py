@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -44,3 +45,19 @@ def path_id(request: web.Request, name: str) -> int:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         raise NotFound(f"No such {name.removesuffix('_id').replace('_', ' ')}.")
     return int(raw)
+
+
+def upload_metadata(header: str) -> dict[str, str]:
+    """tus `Upload-Metadata`: comma-separated `key base64value` pairs (value optional)."""
+    metadata: dict[str, str] = {}
+    for pair in header.split(","):
+        key, _, encoded = pair.strip().partition(" ")
+        if not key:
+            continue
+        try:
+            metadata[key] = base64.b64decode(encoded.strip(), validate=True).decode()
+        except (ValueError, UnicodeDecodeError) as error:
+            raise BadRequest(
+                f"Upload-Metadata value of {key!r} is not base64 UTF-8.", code="bad_metadata"
+            ) from error
+    return metadata

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -18,10 +19,12 @@ ALL = frozenset(CALLERS)
 SIGNED_IN = ALL - {"anonymous"}
 IN_SESSION = frozenset({"admin", "moderator", "speaker", "delegate"})
 ORGANISERS = frozenset({"admin", "moderator"})
+OWNERS = frozenset({"admin", "moderator", "speaker"})  # the statement's speaker, organisers
 
 # (route name, method, path, JSON body, callers allowed). {s} is the Belgium session every
-# caller but `other_delegate` belongs to; {t} a valid invitation. Written out by hand: this is
-# the specification the map must meet.
+# caller but `other_delegate` belongs to; {t} a valid invitation; {st} the Belgium speaker's
+# statement; {u} an upload to it. Written out by hand: this is the specification the map
+# must meet.
 EXPECTED = [
     ("home", "GET", "/", None, ALL),
     ("page", "GET", "/moderator", None, ALL),
@@ -33,11 +36,43 @@ EXPECTED = [
     ("me", "GET", "/api/me", None, SIGNED_IN),
     ("sessions.list", "GET", "/api/sessions", None, ALL),
     ("sessions.detail", "GET", "/api/sessions/{s}", None, IN_SESSION),
+    ("calendar", "GET", "/api/sessions.ics", None, ALL),
+    ("record", "GET", "/api/sessions/{s}/record", None, ORGANISERS),
+    ("record.csv", "GET", "/api/sessions/{s}/record.csv", None, ORGANISERS),
+    ("record.page", "GET", "/sessions/{s}/record", None, ORGANISERS),
+    ("calendar.session", "GET", "/api/sessions/{s}.ics", None, ALL),
     ("invitations.create", "POST", "/api/sessions/{s}/invitations", {}, ORGANISERS),
     # The Engine.IO handshake is open; Socket.IO's connect and every event check the caller
     # (tests/server/live/test_live_permissions.py).
     ("live", "GET", "/socket.io/?EIO=4&transport=polling", None, ALL),
+    ("uploads.options", "OPTIONS", "/api/uploads/", None, ALL),
+    ("uploads.create", "POST", "/api/uploads/", {}, OWNERS),
+    ("uploads.status", "HEAD", "/api/uploads/{u}", None, OWNERS),
+    ("uploads.append", "PATCH", "/api/uploads/{u}", {}, OWNERS),
+    ("uploads.terminate", "DELETE", "/api/uploads/{u}", None, OWNERS),
+    ("statements.detail", "GET", "/api/statements/{st}", None, IN_SESSION),
+    ("statements.review", "POST", "/api/statements/{st}/review", {}, ORGANISERS),
+    ("captions.put", "PUT", "/api/statements/{st}/captions/en", {}, OWNERS),
+    ("media.file", "GET", "/media/statements/{st}/v1/master.m3u8", None, IN_SESSION),
+    ("playlist", "GET", "/api/sessions/{s}/playlist", None, IN_SESSION),
+    ("playlist.order", "PUT", "/api/sessions/{s}/playlist", {}, ORGANISERS),
+    ("playlist.m3u8", "GET", "/api/sessions/{s}/playlist.m3u8", None, IN_SESSION),
+    ("playlist.variant", "GET", "/api/sessions/{s}/playlist/240p.m3u8", None, IN_SESSION),
 ]
+
+
+def tus_headers(statement_id: int) -> dict[str, str]:
+    encoded = base64.b64encode(str(statement_id).encode()).decode()
+    return {"Tus-Resumable": "1.0.0", "Upload-Metadata": f"statement {encoded}"}
+
+
+async def speaker_upload(client: Client, seeded: Seed, headers: dict[str, str]) -> str:
+    response = await client.post(
+        "/api/uploads/",
+        headers={**headers, **tus_headers(seeded.statement_id), "Upload-Length": "10"},
+    )
+    assert response.status == 201, await response.text()
+    return response.headers["Location"].rsplit("/", 1)[-1]
 
 
 def test_every_route_is_in_this_table(settings: Settings) -> None:
@@ -73,9 +108,14 @@ async def test_route_by_role(
     body: dict[str, object] | None,
     allowed: frozenset[str],
 ) -> None:
-    url = path.format(s=seeded.session_id, t=seeded.tokens["delegate"])
+    upload = await speaker_upload(client, seeded, await bearer("speaker")) if "{u}" in path else ""
+    url = path.format(
+        s=seeded.session_id, t=seeded.tokens["delegate"], st=seeded.statement_id, u=upload
+    )
     for caller in CALLERS:
         headers = {} if caller == "anonymous" else await bearer(caller)
+        if url.startswith("/api/uploads"):
+            headers.update(tus_headers(seeded.statement_id))
         client.session.cookie_jar.clear()
         response = await client.request(method, url, json=body, headers=headers)
         if caller in allowed:
@@ -83,6 +123,8 @@ async def test_route_by_role(
         else:
             expected = 401 if caller == "anonymous" else 403
             assert response.status == expected, (caller, url, response.status)
+            if method == "HEAD":
+                continue  # no body to read
             error = (await response.json())["error"]
             assert error["code"] in ("unauthenticated", "forbidden")
             assert error["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 from tests.factories import Seed
@@ -362,3 +363,36 @@ async def test_presence_for_moderators(live: Connect, seeded: Seed) -> None:
     present = await moderator.wait_for_presence(lambda people: len(people) == 1)
     assert present[0]["role"] == "moderator"
     assert delegate.presence == []  # delegates do not see who is present
+
+
+async def test_a_flood_is_refused_without_refusing_others(
+    live: Connect, seeded: Seed, delegates: Delegates
+) -> None:
+    [brazil] = await delegates("BR")
+    moderator, flooder, other = await live("moderator"), await live("delegate"), await live(brazil)
+    session = seeded.session_id
+    await moderator.ok("phase", {"session": session, "phase": "screening"})
+    flood = [
+        flooder.call("ask", {"session": session, "client_id": f"f{n}", "text": f"Flood {n}"})
+        for n in range(30)
+    ]
+    answers = await asyncio.gather(
+        *flood, other.call("ask", {"session": session, "client_id": "calm", "text": "One question"})
+    )
+    *flooded, calm = answers
+    assert calm["ok"] is True
+    assert sum(answer["ok"] for answer in flooded) == 3  # the open-question limit
+    codes = {answer["error"]["code"] for answer in flooded if not answer["ok"]}
+    assert codes <= {"rate_limited", "too_many_open"}
+
+
+async def test_an_oversized_message_is_refused(live: Connect, seeded: Seed) -> None:
+    moderator, delegate = await live("moderator"), await live("delegate")
+    await moderator.ok("phase", {"session": seeded.session_id, "phase": "screening"})
+    huge = {"session": seeded.session_id, "client_id": "big", "text": "x" * 70_000}
+    with contextlib.suppress(Exception):
+        await delegate.call("ask", huge, seconds=2)
+    await asyncio.sleep(0.2)
+    assert not delegate.sio.connected  # the server closed the connection
+    snapshot = (await moderator.ok("join", {"session": seeded.session_id}))["snapshot"]
+    assert snapshot["questions"] == []

@@ -1,0 +1,54 @@
+"""Serving a statement's media to the people of its session: right types, Range, caching.
+
+Paths are matched against an allow-list of what the pipeline writes, never joined blindly.
+Rendition directories are versioned (`vN`), so their files never change: cached for a year.
+Playlists are cached briefly, captions (replaceable in place) for a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from aiohttp import web
+
+from server.errors import NotFound
+from server.keys import SETTINGS
+from server.web.permissions import statement_scope_of
+
+routes = web.RouteTableDef()
+
+ALLOWED = re.compile(
+    r"^(?:v\d{1,9}/(?:master\.m3u8|poster\.jpg|statement\.mp4"
+    r"|[a-z0-9]{1,16}/(?:index\.m3u8|seg_\d{3,6}\.ts))"
+    r"|captions/[a-z-]{2,8}\.vtt)$"
+)
+TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".vtt": "text/vtt; charset=utf-8",
+}
+LONG_CACHE = "private, max-age=31536000, immutable"
+CACHE = {".m3u8": "private, max-age=5", ".vtt": "private, max-age=60"}
+
+
+@routes.get("/media/statements/{statement_id}/{path:.+}", name="media.file")
+async def media_file(request: web.Request) -> web.FileResponse:
+    relative = request.match_info["path"]
+    if not ALLOWED.match(relative):
+        raise NotFound("No such file.")
+    statement_id = statement_scope_of(request).statement_id
+    path = request.app[SETTINGS].media_dir / "statements" / str(statement_id) / relative
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound("No such file.")
+    suffix = Path(relative).suffix
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": TYPES[suffix],
+            "Cache-Control": CACHE.get(suffix, LONG_CACHE),
+        },
+    )
