@@ -163,4 +163,7 @@ export default {
   "screening.goto": "Screen this",
   "counters.summary": "{pending} waiting · {queued} queued · {answered} answered · time on air {time}",
   "counters.per_mission": "Questions per mission",
+  "home.calendar": "Add the whole programme to your calendar",
+  "home.calendar_session": "Add {country} to your calendar",
+  "moderator.record": "The session’s record (printable)",
 };

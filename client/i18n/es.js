@@ -163,4 +163,7 @@ export default {
   "screening.goto": "Proyectar esta",
   "counters.summary": "{pending} en espera · {queued} en cola · {answered} respondidas · tiempo en el aire {time}",
   "counters.per_mission": "Preguntas por misión",
+  "home.calendar": "Añadir todo el programa a su calendario",
+  "home.calendar_session": "Añadir {country} a su calendario",
+  "moderator.record": "El acta de la sesión (imprimible)",
 };

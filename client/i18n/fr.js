@@ -163,4 +163,7 @@ export default {
   "screening.goto": "Projeter celle-ci",
   "counters.summary": "{pending} en attente · {queued} dans la file · {answered} répondues · temps d’antenne {time}",
   "counters.per_mission": "Questions par mission",
+  "home.calendar": "Ajouter tout le programme à votre agenda",
+  "home.calendar_session": "Ajouter {country} à votre agenda",
+  "moderator.record": "Le compte rendu de la session (imprimable)",
 };

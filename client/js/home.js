@@ -27,7 +27,9 @@ function sessionItem(session, event, me) {
     times,
     h("p", { class: `phase phase-${session.phase}` },
       t("home.phase", { phase: t(`phase.${session.phase}`) })),
-    enterLink(session, me));
+    enterLink(session, me),
+    h("p", {}, h("a", { href: `/api/sessions/${session.id}.ics`, class: "calendar" },
+      t("home.calendar_session", { country: session.country_name }))));
 }
 
 function enterLink(session, me) {
@@ -60,6 +62,8 @@ async function showProgramme(me) {
   const sessions = programme.sessions.filter((session) => session.event === event.id);
   fill(byId("sessions"), ...sessions.map((session) => sessionItem(session, event, me)));
   status.textContent = t("home.count", { count: sessions.length });
+  byId("calendar").href = "/api/sessions.ics";
+  byId("calendar").hidden = false;
 }
 
 const me = await setupPage();

@@ -29,10 +29,15 @@ function startConsole(sessionId) {
   const player = new ScreeningPlayer(byId("player"), room);
   const context = { room, player, editing: new Set(), rejecting: new Set(), drafts: new Map() };
   player.loadPlaylist().then(() => drawScreening(context));
-  reviewPanel(byId("review"), sessionId, () => player.loadPlaylist().then(() => drawScreening(context)));
+  const refreshPlaylist = () => player.loadPlaylist().then(() => drawScreening(context));
+  const refreshReview = () => reviewPanel(byId("review"), sessionId, refreshPlaylist);
+  refreshReview();
   room.addEventListener("change", () => draw(context));
   room.addEventListener("presence", () => drawPresence(room));
-  room.addEventListener("progress", () => reviewPanel(byId("review"), sessionId));
+  room.addEventListener("progress", (event) => {
+    if (["ready", "failed"].includes(event.detail.state)) refreshReview();
+  });
+  byId("record-link").href = `/sessions/${sessionId}/record`;
   window.setInterval(() => room.state && drawCounters(room), 1000);
   room.connect();
 }
@@ -76,15 +81,14 @@ function drawScreening({ room, player }) {
     if (now) act(room, "screening", { session: room.sessionId, action: "seek",
       position: Math.max(0, now.seconds + delta) });
   };
-  const at = () => room.screeningNow()?.seconds ?? 0;
   const index = items.findIndex((item) => item.statement === screening.item);
   const next = items[index + 1];
   fill(byId("screening-controls"),
     h("button", { type: "button", id: "screening-play", disabled: screening.item == null || screening.playing,
-      onclick: () => act(room, "screening", { session: room.sessionId, action: "play", position: at() }) },
+      onclick: () => act(room, "screening", { session: room.sessionId, action: "play" }) },
     t("screening.play")),
     h("button", { type: "button", id: "screening-pause", class: "secondary", disabled: !screening.playing,
-      onclick: () => act(room, "screening", { session: room.sessionId, action: "pause", position: at() }) },
+      onclick: () => act(room, "screening", { session: room.sessionId, action: "pause" }) },
     t("screening.pause")),
     h("button", { type: "button", class: "secondary", disabled: screening.item == null,
       onclick: () => seek(-10) }, t("screening.back")),

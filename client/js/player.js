@@ -63,6 +63,7 @@ export class ScreeningPlayer {
     this.video.poster = item.poster ?? "";
     if (Hls.isSupported()) {
       this.hls = new Hls({ workerPath: "/static/vendor/hls.worker.js", capLevelToPlayerSize: true });
+      this.video.dataset.engine = "hls.js";
       this.hls.on(Hls.Events.MANIFEST_PARSED, () => {
         this.drawQualities();
         this.chooseQuality(this.quality);
@@ -153,6 +154,7 @@ export class ScreeningPlayer {
       return;
     }
     const drift = this.video.currentTime - now.seconds;
+    this.video.dataset.drift = drift.toFixed(3); // read by the browser tests
     if (Math.abs(drift) > DRIFT_SEEK_S) {
       this.video.currentTime = now.seconds;
       this.video.playbackRate = 1;

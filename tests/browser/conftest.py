@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.clips import clip
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("PRESESSION_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
@@ -118,6 +120,12 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A three-second statement to upload."""
+    return clip(tmp_path_factory.mktemp("clips") / "statement.mp4", seconds=3)
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -135,6 +143,11 @@ class Screen:
         self.page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
+def _note_policy_violation(message: Any, errors: list[str]) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        errors.append(message.text)
+
+
 @pytest.fixture
 def open_screen(browser: Any, demo: Demo) -> Iterator[Callable[..., Screen]]:
     """Open a new browser context (one person), signed in with `token` when given."""
@@ -148,6 +161,7 @@ def open_screen(browser: Any, demo: Demo) -> Iterator[Callable[..., Screen]]:
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: _note_policy_violation(message, errors))
         page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
         page.goto(demo.join_url(token) if token else "/")
         return Screen(page, errors)
