@@ -4,6 +4,7 @@
 // A new connection is not in the session's rooms until it joins, so after a reconnect the
 // client joins again and takes the snapshot it answers as its resynchronisation.
 import { io } from "/static/vendor/socket.io.esm.min.js";
+import { RoomState } from "/static/js/room-state.js";
 
 const ACK_TIMEOUT_MS = 10000;
 
@@ -25,6 +26,15 @@ export class LiveRoom extends EventTarget {
     this.socket.on("update", (update) => this.onUpdate(update));
     this.socket.on("presence", (message) => this.onPresence(message));
     this.socket.on("progress", (message) => this.emit("progress", message));
+    // The browser knows first when the network goes: say so at once, and reconnect as soon
+    // as it is back rather than waiting for the next retry.
+    window.addEventListener("offline", () => {
+      this.socket.disconnect();
+      this.setStatus("offline");
+    });
+    window.addEventListener("online", () => {
+      if (!this.socket.connected) this.socket.connect();
+    });
   }
 
   connect() {
@@ -71,10 +81,7 @@ export class LiveRoom extends EventTarget {
 
   takeSnapshot(snapshot) {
     this.noteClock(snapshot.server_time);
-    this.state = {
-      ...snapshot,
-      questions: new Map(snapshot.questions.map((question) => [question.id, question])),
-    };
+    this.state = new RoomState(snapshot);
     if (snapshot.presence) {
       this.presence = new Map(snapshot.presence.map((person) => [person.person, person]));
     }
@@ -101,35 +108,20 @@ export class LiveRoom extends EventTarget {
   }
 
   applyUpdate(update, synced) {
-    const state = this.state;
-    if (update.personal) {
-      this.merge(update);
-    } else if (update.version <= state.version) {
-      return; // already have it
-    } else if (!synced && update.previous > state.version) {
+    const result = this.state.apply(update, synced);
+    if (result === "gap") {
       this.held.push(update);
       this.sync();
       return;
-    } else {
-      state.version = update.version;
-      this.noteClock(update.server_time);
-      this.merge(update);
     }
+    if (result === "ignored") return;
+    if (!update.personal) this.noteClock(update.server_time);
     this.emit("change", update);
   }
 
+  /** Add questions this screen learnt of outside an update (the ack of its own `ask`). */
   merge(update) {
-    const state = this.state;
-    if ("phase" in update) state.phase = update.phase;
-    if ("screening" in update) state.screening = update.screening;
-    for (const question of update.questions ?? []) {
-      if (question.removed) state.questions.delete(question.id);
-      else state.questions.set(question.id, question);
-    }
-    if ("queue" in update) {
-      state.queue = update.queue;
-      state.on_air = update.on_air;
-    }
+    this.state.merge(update);
   }
 
   async sync() {

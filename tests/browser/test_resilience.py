@@ -1,0 +1,57 @@
+"""Screens that lose the network catch up on their own; hostile text stays text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Demo, Screen
+
+HOSTILE = "<img src=x onerror=alert(1)> Is <b>this</b> bold?"
+
+
+def test_the_room_resynchronises_after_the_network_returns(
+    demo: Demo, open_screen: Callable[..., Screen]
+) -> None:
+    session = 2
+    moderator = open_screen(demo.invitations["moderator"])
+    moderator.page.goto(f"/moderator?session={session}")
+    delegate = open_screen(demo.delegate(session)["token"])
+    indicator = delegate.page.locator("#connection")
+    expect(indicator).to_have_text("Connected")
+    expect(moderator.page.locator("#connection")).to_have_text("Connected")
+
+    delegate.page.context.set_offline(True)
+    expect(indicator).to_have_text("Offline: reconnecting…")
+    moderator.page.locator("#phases [data-phase=screening]").click()
+    expect(moderator.page.locator("#phases [aria-pressed=true]")).to_have_text("Screening")
+    expect(delegate.page.locator("#session-phase")).to_have_text("Phase: Scheduled")
+
+    delegate.page.context.set_offline(False)
+    expect(indicator).to_have_text("Connected", timeout=15_000)
+    expect(delegate.page.locator("#session-phase")).to_have_text("Phase: Screening")
+    expect(delegate.page.locator("#announcer")).to_contain_text("Connection restored")
+    assert delegate.errors == []
+
+
+def test_a_question_with_html_is_shown_as_text(
+    demo: Demo, open_screen: Callable[..., Screen]
+) -> None:
+    session = 3
+    moderator = open_screen(demo.invitations["moderator"])
+    moderator.page.goto(f"/moderator?session={session}")
+    delegate = open_screen(demo.delegate(session)["token"])
+    expect(moderator.page.locator("#connection")).to_have_text("Connected")
+    moderator.page.locator("#phases [data-phase=screening]").click()
+    expect(delegate.page.locator("#session-phase")).to_have_text("Phase: Screening")
+
+    delegate.page.get_by_label("Your question").fill(HOSTILE)
+    delegate.page.get_by_role("button", name="Send the question").click()
+    pending = moderator.page.locator("#pending .question-text")
+    expect(pending).to_have_text(HOSTILE)
+    moderator.page.locator("#pending").get_by_role("button", name="Approve").click()
+    expect(delegate.page.locator("#queue .question-text")).to_have_text(HOSTILE)
+    for screen in (moderator, delegate):
+        assert screen.page.locator("main img, main b").count() == 0
+        assert screen.errors == []  # no alert() dialog, no script error
