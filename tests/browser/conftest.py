@@ -40,7 +40,8 @@ CHROMIUM_ARGS = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency")
 if not CHROMIUM.exists():
     pytest.skip(
-        f"no Chromium at {CHROMIUM}: run scripts/system-packages.sh --browser", allow_module_level=True
+        f"no Chromium at {CHROMIUM}: run scripts/system-packages.sh --browser",
+        allow_module_level=True,
     )
 if not (ROOT / "client" / "vendor" / "hls.mjs").exists():
     pytest.skip("client libraries missing: run make install", allow_module_level=True)
@@ -162,7 +163,9 @@ def open_screen(browser: Any, demo: Demo) -> Iterator[Callable[..., Screen]]:
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda message: _note_policy_violation(message, errors))
-        page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+        page.on(
+            "dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss())
+        )
         page.goto(demo.join_url(token) if token else "/")
         return Screen(page, errors)
 

@@ -77,7 +77,8 @@ def test_the_catalogs_have_the_same_keys() -> None:
     for language in LANGUAGES:
         text = (ROOT / "client" / "i18n" / f"{language}.js").read_text(encoding="utf-8")
         keys[language] = set(re.findall(r'^\s+"([a-z_.]+)":', text, flags=re.MULTILINE))
-    assert keys["en"] and keys["en"] == keys["fr"] == keys["es"]
+    assert keys["en"]
+    assert keys["en"] == keys["fr"] == keys["es"]
 
 
 def test_the_client_rules_of_the_live_room(demo: Demo, open_screen: Callable[..., Screen]) -> None:
@@ -90,7 +91,8 @@ def test_the_client_rules_of_the_live_room(demo: Demo, open_screen: Callable[...
                                      queue: [], on_air: null});
         const q = (id, status) => ({id, number: id, status, text: 'q' + id});
         const out = [];
-        out.push(room.apply({version: 9, previous: 5, personal: true, questions: [q(1, 'pending')]}));
+        const mine = {version: 9, previous: 5, personal: true, questions: [q(1, 'pending')]};
+        out.push(room.apply(mine));
         out.push(room.version);
         out.push(room.apply({version: 4, previous: 3, phase: 'closed'}));
         out.push(room.apply({version: 8, previous: 7, questions: [q(2, 'approved')]}));

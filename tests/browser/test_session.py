@@ -42,7 +42,9 @@ def test_a_session_end_to_end(
     moderator.page.locator("#phases [data-phase=screening]").click()
     expect(delegate.page.locator("#session-phase")).to_have_text("Phase: Screening")
     expect(speaker.page.locator("#live-session")).to_contain_text("Screening")
-    playlist_item = moderator.page.locator(f"#playlist [data-statement='{invitation['statement']}']")
+    playlist_item = moderator.page.locator(
+        f"#playlist [data-statement='{invitation['statement']}']"
+    )
     playlist_item.get_by_role("button", name="Screen this").click()
     moderator.page.get_by_role("button", name="Play", exact=True).click()
 
