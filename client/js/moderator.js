@@ -115,11 +115,17 @@ function drawScreening({ room, player }) {
 }
 
 async function reorder(room, player, items, position, delta) {
-  const order = items.map((item) => item.statement);
-  const [moved] = order.splice(position, 1);
-  order.splice(position + delta, 0, moved);
+  // The server takes every statement of the session in order; the playlist shows only the
+  // approved, ready ones, so the two neighbours swap places in the full order.
+  const moved = items[position].statement;
+  const neighbour = items[position + delta].statement;
   try {
-    // The playlist lists approved, ready recordings; the others keep their place after them.
+    const session = await api(`/api/sessions/${room.sessionId}`);
+    const order = [...session.statements].sort((a, b) => a.position - b.position)
+      .map((statement) => statement.id);
+    const from = order.indexOf(moved);
+    const to = order.indexOf(neighbour);
+    [order[from], order[to]] = [order[to], order[from]];
     await api(`/api/sessions/${room.sessionId}/playlist`, { method: "PUT", json: { statements: order } });
   } catch (error) {
     announce(errorText(error));

@@ -120,7 +120,11 @@ export class ScreeningPlayer {
     }
     if (!this.items.has(now.item)) {
       this.caption.textContent = t("player.waiting");
-      this.loadPlaylist();
+      // A statement approved since the playlist was read: read it again, once per statement.
+      if (this.lookedFor !== now.item) {
+        this.lookedFor = now.item;
+        this.loadPlaylist();
+      }
       return;
     }
     this.load(now.item);

@@ -90,7 +90,7 @@ function uploadForm(card, statement, deadline) {
   const status = h("p", { class: "form-status", role: "status" });
   const pause = h("button", { type: "button", class: "secondary", hidden: true }, t("speaker.pause"));
   const start = h("button", { type: "button", class: "upload-start" },
-    statement.state === "awaiting_upload" ? t("speaker.upload") : t("speaker.replace"));
+    ["awaiting_upload", "uploading"].includes(statement.state) ? t("speaker.upload") : t("speaker.replace"));
   start.addEventListener("click", () => {
     const file = input.files?.[0];
     if (!file) {

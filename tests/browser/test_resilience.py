@@ -54,4 +54,15 @@ def test_a_question_with_html_is_shown_as_text(
     expect(delegate.page.locator("#queue .question-text")).to_have_text(HOSTILE)
     for screen in (moderator, delegate):
         assert screen.page.locator("main img, main b").count() == 0
+
+    # A second question, then the moderator moves it first with the keyboard.
+    delegate.page.get_by_label("Your question").fill("A plain second question.")
+    delegate.page.get_by_role("button", name="Send the question").click()
+    moderator.page.locator("#pending").get_by_role("button", name="Approve").click()
+    queue = delegate.page.locator("#queue .question-text")
+    expect(queue).to_have_text([HOSTILE, "A plain second question."])
+    moderator.page.locator("#queue .handle").nth(1).press("ArrowUp")
+    expect(queue).to_have_text(["A plain second question.", HOSTILE])
+    expect(moderator.page.locator("#queue .handle").first).to_be_focused()
+    for screen in (moderator, delegate):
         assert screen.errors == []  # no alert() dialog, no script error
