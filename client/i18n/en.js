@@ -166,4 +166,5 @@ export default {
   "home.calendar": "Add the whole programme to your calendar",
   "home.calendar_session": "Add {country} to your calendar",
   "moderator.record": "The session’s record (printable)",
+  "speaker.watch": "Watch the screening",
 };

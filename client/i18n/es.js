@@ -166,4 +166,5 @@ export default {
   "home.calendar": "Añadir todo el programa a su calendario",
   "home.calendar_session": "Añadir {country} a su calendario",
   "moderator.record": "El acta de la sesión (imprimible)",
+  "speaker.watch": "Ver la proyección",
 };

@@ -166,4 +166,5 @@ export default {
   "home.calendar": "Ajouter tout le programme à votre agenda",
   "home.calendar_session": "Ajouter {country} à votre agenda",
   "moderator.record": "Le compte rendu de la session (imprimable)",
+  "speaker.watch": "Suivre la projection",
 };

@@ -3,7 +3,7 @@
 // Drift: every second the player compares its time with the room's formula
 // (position + server now - updated_at); beyond DRIFT_SEEK_S it seeks, beyond DRIFT_NUDGE_S it
 // plays 5 % faster or slower until it is back.
-import Hls from "/static/vendor/hls.mjs";
+import Hls from "/static/vendor/hls.esm.js";
 import { api, fill, h } from "/static/js/dom.js";
 import { t } from "/static/js/i18n.js";
 

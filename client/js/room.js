@@ -10,7 +10,9 @@ const PENDING_ASK = "presession.pending-ask";
 const sessionId = Number(window.location.pathname.split("/").at(-1));
 const me = await setupPage();
 
-if (requireSignIn(me, ["delegate", "admin", "moderator"])) {
+if (requireSignIn(me, ["delegate", "speaker", "admin", "moderator"])) {
+  // Speakers and organisers may watch the room; only delegates ask.
+  for (const id of ["ask", "my-questions-title", "my-questions"]) byId(id).hidden = me.role !== "delegate";
   const session = await api(`/api/sessions/${sessionId}`).catch(() => null);
   if (session) {
     byId("session-title").textContent = t("room.heading", { country: session.country_name });

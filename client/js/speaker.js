@@ -189,8 +189,9 @@ function addressedToMe(question) {
 }
 
 function drawLive(room, session) {
-  byId("live-session").textContent = t("speaker.live_session", {
-    country: session.country_name, phase: t(`phase.${room.state.phase}`) });
+  fill(byId("live-session"),
+    t("speaker.live_session", { country: session.country_name, phase: t(`phase.${room.state.phase}`) }),
+    " · ", h("a", { href: `/sessions/${session.id}` }, t("speaker.watch")));
   const onAir = room.onAir();
   fill(byId("on-air"), h("h3", {}, t("room.on_air")),
     onAir ? h("div", { class: "on-air-question" }, questionItem(onAir), answerBox(room, onAir))

@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 
 const client = join(dirname(fileURLToPath(import.meta.url)), "..");
 const files = {
-  "hls.mjs": "hls.js/dist/hls.mjs",
+  // .js rather than .mjs: every MIME table serves .js as JavaScript (modules need that).
+  "hls.esm.js": "hls.js/dist/hls.mjs",
   "hls.worker.js": "hls.js/dist/hls.worker.js",
   "socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
   "tus.min.js": "tus-js-client/dist/tus.min.js",

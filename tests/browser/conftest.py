@@ -43,7 +43,7 @@ if not CHROMIUM.exists():
         f"no Chromium at {CHROMIUM}: run scripts/system-packages.sh --browser",
         allow_module_level=True,
     )
-if not (ROOT / "client" / "vendor" / "hls.mjs").exists():
+if not (ROOT / "client" / "vendor" / "hls.esm.js").exists():
     pytest.skip("client libraries missing: run make install", allow_module_level=True)
 
 
@@ -112,7 +112,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in this
+# thread while it is open, and the asyncio tests that run after these need the thread free.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

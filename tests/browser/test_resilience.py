@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -66,3 +67,18 @@ def test_a_question_with_html_is_shown_as_text(
     expect(moderator.page.locator("#queue .handle").first).to_be_focused()
     for screen in (moderator, delegate):
         assert screen.errors == []  # no alert() dialog, no script error
+
+
+def test_a_refused_file_says_why(
+    demo: Demo, open_screen: Callable[..., Screen], tmp_path: Path
+) -> None:
+    invitation = demo.speaker(5)
+    speaker = open_screen(invitation["token"])
+    not_a_video = tmp_path / "statement.mp4"
+    not_a_video.write_text("This is a letter, not a recording.\n" * 50)
+    card = speaker.page.locator(f"#statement-{invitation['statement']}")
+    card.get_by_label("Video file").set_input_files(not_a_video)
+    card.get_by_role("button", name="Upload").click()
+    expect(card.locator(".state")).to_contain_text("refused", timeout=30_000)
+    expect(card.get_by_role("alert")).not_to_be_empty()
+    assert speaker.errors == []
