@@ -1,4 +1,13 @@
 # The Presession web service: the aiohttp server with Debian's ffmpeg.
+
+# The browser libraries, from client/package-lock.json (no test tooling), as the files the
+# pages load from /static/vendor/.
+FROM node:20-bookworm-slim AS client-libraries
+WORKDIR /client
+COPY client/package.json client/package-lock.json ./
+COPY client/scripts ./scripts
+RUN npm ci --omit=dev --no-audit --no-fund && node scripts/vendor.mjs
+
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
@@ -13,6 +22,7 @@ COPY server ./server
 COPY media ./media
 COPY migrations ./migrations
 COPY client ./client
+COPY --from=client-libraries /client/vendor ./client/vendor
 RUN pip install --no-cache-dir .
 
 USER presession

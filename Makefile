@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CLIENT_STAMP := client/node_modules/.installed
 DATA ?= data
 
-.PHONY: run test check format pytest install system-packages services demo clean
+.PHONY: run test check format pytest install system-packages browser services demo clean
 
 ## run: install, create the demo event, print its invitation links, serve on :8080
 run: install system-packages
@@ -21,7 +22,7 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-pytest: install system-packages services
+pytest: install system-packages browser services
 	$(BIN)/pytest
 
 ## format: apply ruff's formatting and safe fixes
@@ -29,7 +30,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-install: $(STAMP)
+install: $(STAMP) $(CLIENT_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +38,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The browser's libraries (hls.js, socket.io-client, tus-js-client; axe-core for the tests),
+# from client/package-lock.json, copied into client/vendor/ where the pages load them.
+$(CLIENT_STAMP): client/package.json client/package-lock.json client/scripts/vendor.mjs
+	@scripts/system-packages.sh --node
+	cd client && npm ci --no-audit --no-fund --loglevel=error
+	cd client && node scripts/vendor.mjs
+	touch $(CLIENT_STAMP)
+
 system-packages:
 	@scripts/system-packages.sh
+
+## browser: Debian's Chromium, for the browser tests
+browser:
+	@scripts/system-packages.sh --browser
 
 services:
 	@scripts/services.sh
@@ -48,4 +61,4 @@ demo: install
 	PRESESSION_DATA_DIR=$(DATA) $(BIN)/presession demo --json
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts client/node_modules client/vendor

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Makes sure the system tools the platform needs are installed: ffmpeg/ffprobe always,
-# Chromium when asked (`--browser`, for the browser tests). On Debian as root it installs
+# Node's npm when asked (`--node`, to fetch the browser libraries), Chromium when asked
+# (`--browser`, for the browser tests). On Debian as root it installs
 # them with apt-get; otherwise it stops with the one command to run.
 set -euo pipefail
 
 packages=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
-if [[ "${1:-}" == "--browser" ]]; then
-    [[ -x /usr/bin/chromium ]] || packages+=(chromium)
-fi
+for wanted in "$@"; do
+    case "$wanted" in
+        --browser) [[ -x /usr/bin/chromium ]] || packages+=(chromium) ;;
+        --node) command -v npm >/dev/null 2>&1 || packages+=(nodejs npm) ;;
+        *) echo "unknown option: $wanted" >&2; exit 2 ;;
+    esac
+done
 [[ ${#packages[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

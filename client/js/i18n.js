@@ -1,0 +1,73 @@
+// Messages in the three working languages of the pre-sessions, a remembered choice, and Intl.
+import en from "/static/i18n/en.js";
+import es from "/static/i18n/es.js";
+import fr from "/static/i18n/fr.js";
+
+const CATALOGS = { en, fr, es };
+export const LANGUAGES = Object.keys(CATALOGS);
+const STORAGE_KEY = "presession.language";
+
+function chosen() {
+  const stored = localStorage.getItem(STORAGE_KEY);
+  if (stored in CATALOGS) return stored;
+  for (const preferred of navigator.languages ?? []) {
+    const base = preferred.slice(0, 2).toLowerCase();
+    if (base in CATALOGS) return base;
+  }
+  return "en";
+}
+
+export const lang = chosen();
+const catalog = CATALOGS[lang];
+// Keys a page asked for that the catalog lacks: the browser tests read this list.
+window.presessionMissingKeys = [];
+
+/** The message `key` in the chosen language, with {name} placeholders filled in as text. */
+export function t(key, params = {}) {
+  let message = catalog[key];
+  if (message === undefined) {
+    window.presessionMissingKeys.push(`${lang}:${key}`);
+    message = en[key] ?? key;
+  }
+  return message.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+}
+
+export function setLanguage(code) {
+  localStorage.setItem(STORAGE_KEY, code);
+  window.location.reload();
+}
+
+/** Fill every `data-i18n` element's text and every `data-i18n-ATTR` attribute. */
+export function translatePage(root = document) {
+  document.documentElement.lang = lang;
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const attr of ["aria-label", "placeholder", "title"]) {
+    for (const node of root.querySelectorAll(`[data-i18n-${attr}]`)) {
+      node.setAttribute(attr, t(node.getAttribute(`data-i18n-${attr}`)));
+    }
+  }
+}
+
+export function formatRange(start, end, timeZone) {
+  const day = new Intl.DateTimeFormat(lang, {
+    weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone,
+  });
+  const hour = new Intl.DateTimeFormat(lang, {
+    hour: "2-digit", minute: "2-digit", timeZone, timeZoneName: "short",
+  });
+  return `${day.format(start)}, ${hour.formatRange(start, end)}`;
+}
+
+export function formatTime(date) {
+  return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(date);
+}
+
+export function formatDuration(seconds) {
+  const total = Math.max(0, Math.round(seconds));
+  const minutes = Math.floor(total / 60);
+  return `${minutes}:${String(total % 60).padStart(2, "0")}`;
+}
+
+export function formatNumber(value, options) {
+  return new Intl.NumberFormat(lang, options).format(value);
+}

@@ -1,0 +1,62 @@
+// Statements awaiting review (moderators): state, preview, approve or reject with a reason.
+import { announce, errorText } from "/static/js/common.js";
+import { api, fill, h } from "/static/js/dom.js";
+import { t } from "/static/js/i18n.js";
+import { previewPlayer } from "/static/js/player.js";
+
+export async function reviewPanel(container, sessionId, onReviewed = () => null) {
+  let session;
+  try {
+    session = await api(`/api/sessions/${sessionId}`);
+  } catch (error) {
+    fill(container, h("p", {}, errorText(error)));
+    return;
+  }
+  const waiting = session.statements.filter((statement) => statement.review !== "approved");
+  if (!waiting.length) {
+    fill(container, h("p", { class: "empty" }, t("review.none")));
+    return;
+  }
+  const details = await Promise.all(waiting.map((statement) =>
+    api(`/api/statements/${statement.id}`).catch(() => statement)));
+  fill(container, h("ul", { class: "review-list" },
+    ...details.map((statement, index) => reviewItem(waiting[index], statement, () => {
+      reviewPanel(container, sessionId, onReviewed);
+      onReviewed();
+    }))));
+}
+
+function reviewItem(slot, statement, reviewed) {
+  const name = slot.organisation.name;
+  const item = h("li", { class: "review-item", dataset: { statement: String(slot.id) } },
+    h("p", {}, h("strong", {}, name), ` — ${slot.title ?? ""}`),
+    h("p", { class: "state" }, t("statement.state", { state: t(`state.${statement.state ?? slot.state}`) }),
+      statement.review === "rejected" ? ` · ${t("review.rejected")}` : ""));
+  if (statement.state !== "ready" || !statement.media) return item;
+  item.append(previewPlayer(statement.media, t("review.preview_label", { name })));
+  const reasonId = `review-reason-${slot.id}`;
+  const reason = h("input", { id: reasonId, type: "text", maxlength: 2000 });
+  const send = async (action) => {
+    if (action === "reject" && !reason.value.trim()) {
+      reason.focus();
+      announce(t("review.reason_needed"));
+      return;
+    }
+    try {
+      await api(`/api/statements/${slot.id}/review`, { method: "POST",
+        json: action === "reject" ? { action, reason: reason.value.trim() } : { action } });
+      announce(t(action === "approve" ? "review.approved" : "review.rejected"));
+      reviewed();
+    } catch (error) {
+      announce(errorText(error));
+    }
+  };
+  item.append(
+    h("label", { for: reasonId }, t("review.reason_label")), reason,
+    h("div", { class: "button-row" },
+      h("button", { type: "button", class: "approve-statement", onclick: () => send("approve") },
+        t("review.approve")),
+      h("button", { type: "button", class: "secondary", onclick: () => send("reject") },
+        t("review.reject"))));
+  return item;
+}

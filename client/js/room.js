@@ -1,0 +1,128 @@
+// The delegate's session room: the screening, and the Q&A panel (ask, my questions, the queue).
+import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
+import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
+import { t } from "/static/js/i18n.js";
+import { LiveRoom, newClientId } from "/static/js/live.js";
+import { ScreeningPlayer } from "/static/js/player.js";
+import { questionItem, statusText } from "/static/js/questions.js";
+
+const PENDING_ASK = "presession.pending-ask";
+const sessionId = Number(window.location.pathname.split("/").at(-1));
+const me = await setupPage();
+
+if (requireSignIn(me, ["delegate", "speaker", "admin", "moderator"])) {
+  // Speakers and organisers may watch the room; only delegates ask.
+  for (const id of ["ask", "my-questions-title", "my-questions"]) byId(id).hidden = me.role !== "delegate";
+  const session = await api(`/api/sessions/${sessionId}`).catch(() => null);
+  if (session) {
+    byId("session-title").textContent = t("room.heading", { country: session.country_name });
+    document.title = `Presession: ${session.country_name}`;
+  }
+  const room = new LiveRoom(sessionId);
+  showConnection(room);
+  const player = new ScreeningPlayer(byId("player"), room);
+  player.loadPlaylist();
+  let lastOnAir = null;
+  const lastStatus = new Map();
+
+  room.addEventListener("change", () => {
+    keepFocus(() => draw(room));
+    const onAir = room.onAir();
+    if (onAir && onAir.id !== lastOnAir) announce(t("announce.on_air", { text: onAir.text }));
+    lastOnAir = onAir?.id ?? null;
+    for (const question of mine(room)) {
+      const before = lastStatus.get(question.id);
+      if (before && before !== question.status) {
+        announce(t("announce.my_status", { number: question.number, status: statusText(question, room) }));
+      }
+      lastStatus.set(question.id, question.status);
+    }
+  });
+  room.addEventListener("failed", (event) => {
+    byId("ask-status").textContent = errorText(event.detail);
+  });
+  byId("ask").addEventListener("submit", (event) => {
+    event.preventDefault();
+    ask(room);
+  });
+  room.connect();
+}
+
+function mine(room) {
+  return room.questions().filter((question) => question.author?.id === me.id);
+}
+
+function draw(room) {
+  const state = room.state;
+  byId("session-phase").textContent = t("home.phase", { phase: t(`phase.${state.phase}`) });
+  drawAddressees(state);
+  const onAir = room.onAir();
+  fill(byId("on-air"), h("h3", {}, t("room.on_air")),
+    onAir ? questionItemBlock(onAir) : h("p", { class: "empty" }, t("room.nothing_on_air")));
+  const canAsk = state.phase === "screening" || state.phase === "qa";
+  byId("ask-submit").disabled = !canAsk || me.role !== "delegate";
+  if (!canAsk) byId("ask-status").textContent = t("room.ask_closed");
+  else if (byId("ask-status").textContent === t("room.ask_closed")) byId("ask-status").textContent = "";
+  fill(byId("my-questions"), ...listOrEmpty(mine(room).map((question) => myQuestion(room, question))));
+  fill(byId("queue"), ...listOrEmpty(room.queue().map((question) => questionItem(question))));
+  const answered = room.questions().filter((question) => question.status === "answered");
+  fill(byId("answered"), ...listOrEmpty(answered.map((question) => questionItem(question))));
+}
+
+function questionItemBlock(question) {
+  return h("div", { class: "on-air-question" }, questionItem(question));
+}
+
+function listOrEmpty(items) {
+  return items.length ? items : [h("li", { class: "empty" }, t("room.none"))];
+}
+
+function drawAddressees(state) {
+  const select = byId("ask-to");
+  const chosen = select.value;
+  fill(select, h("option", { value: "" }, t("question.panel")),
+    ...(state.panel ?? []).map((speaker) =>
+      h("option", { value: String(speaker.statement) }, speaker.organisation.name)));
+  select.value = chosen;
+}
+
+function myQuestion(room, question) {
+  const item = questionItem(question);
+  item.append(h("p", { class: "status" }, statusText(question, room)));
+  if (question.status === "pending" || question.status === "approved") {
+    item.append(h("button", { type: "button", class: "secondary",
+      onclick: async () => {
+        try {
+          await room.call("withdraw", { question: question.id });
+        } catch (error) {
+          announce(errorText(error));
+        }
+      } }, t("room.withdraw")));
+  }
+  return item;
+}
+
+async function ask(room) {
+  const text = byId("ask-text").value.trim();
+  const status = byId("ask-status");
+  if (!text) return;
+  const to = byId("ask-to").value ? Number(byId("ask-to").value) : null;
+  // The client id survives a retry (and a reload) until the server has acknowledged it.
+  const pending = JSON.parse(sessionStorage.getItem(PENDING_ASK) ?? "null");
+  const clientId = pending && pending.text === text ? pending.clientId : newClientId();
+  sessionStorage.setItem(PENDING_ASK, JSON.stringify({ clientId, text }));
+  byId("ask-submit").disabled = true;
+  status.textContent = t("room.sending");
+  try {
+    const answer = await room.call("ask", { session: room.sessionId, client_id: clientId, text, to });
+    sessionStorage.removeItem(PENDING_ASK);
+    if (!room.question(answer.question.id)) room.merge({ questions: [answer.question] });
+    room.emit("change", { kind: "asked" });
+    byId("ask-text").value = "";
+    status.textContent = t("room.sent");
+  } catch (error) {
+    status.textContent = errorText(error);
+  } finally {
+    byId("ask-submit").disabled = false;
+  }
+}

@@ -1,0 +1,231 @@
+// The speaker's page: the live Q&A (the question on air in large type, questions addressed to
+// my organisation, a written answer), and my statements per session (upload, progress,
+// validation message, preview, replace, captions).
+import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
+import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
+import { formatNumber, formatRange, t } from "/static/js/i18n.js";
+import { LiveRoom } from "/static/js/live.js";
+import { previewPlayer } from "/static/js/player.js";
+import { questionItem, statusText } from "/static/js/questions.js";
+import { StatementUpload, uploadErrorMessage } from "/static/js/upload.js";
+
+const LIVE_PHASES = ["screening", "qa"];
+const me = await setupPage();
+const uploads = new Map(); // statement id → StatementUpload under way
+const answerDrafts = new Map(); // question id → text being written
+
+if (requireSignIn(me, ["speaker"])) {
+  const sessions = (await Promise.all((me.sessions ?? []).map((id) =>
+    api(`/api/sessions/${id}`).catch(() => null)))).filter(Boolean);
+  const cards = byId("statements");
+  fill(cards, ...sessions.map((session) => sessionBlock(session)));
+  if (!sessions.length) cards.append(h("p", { class: "empty" }, t("speaker.no_sessions")));
+  const live = sessions.find((session) => LIVE_PHASES.includes(session.phase)) ?? sessions[0];
+  if (live) startLive(live);
+}
+
+// -- my statements ---------------------------------------------------------------------------
+
+function sessionBlock(session) {
+  const mine = session.statements.filter((statement) => statement.organisation.id === me.organisation?.id);
+  const deadline = session.event?.statement_deadline ? new Date(session.event.statement_deadline) : null;
+  const block = h("section", { class: "panel session-statements", dataset: { session: String(session.id) } },
+    h("h3", {}, session.country_name),
+    h("p", {}, formatRange(new Date(session.starts_at), new Date(session.ends_at), session.event?.timezone)),
+    deadline ? h("p", { class: "deadline" }, t("speaker.deadline", {
+      date: new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "full", timeStyle: "short" })
+        .format(deadline) })) : null);
+  for (const statement of mine) {
+    const card = h("div", { class: "statement-card", id: `statement-${statement.id}` });
+    block.append(card);
+    refreshStatement(card, statement.id, deadline);
+  }
+  if (!mine.length) block.append(h("p", { class: "empty" }, t("speaker.no_statements")));
+  return block;
+}
+
+async function refreshStatement(card, statementId, deadline) {
+  let statement;
+  try {
+    statement = await api(`/api/statements/${statementId}`);
+  } catch (error) {
+    fill(card, h("p", {}, errorText(error)));
+    return;
+  }
+  drawStatement(card, statement, deadline);
+  if (statement.state === "processing" && !card.dataset.polling) {
+    // The live room also sends `progress`; polling keeps this page right without it.
+    card.dataset.polling = "1";
+    window.setTimeout(() => {
+      delete card.dataset.polling;
+      refreshStatement(card, statementId, deadline);
+    }, 2000);
+  }
+}
+
+function drawStatement(card, statement, deadline) {
+  const open = !deadline || Date.now() < deadline.getTime();
+  const title = statement.title ?? t("speaker.statement");
+  const progressValue = statement.state === "processing" ? statement.progress ?? 0 : null;
+  fill(card,
+    h("h4", {}, title),
+    h("p", { class: "state", dataset: { state: statement.state } },
+      t("statement.state", { state: t(`state.${statement.state}`) }),
+      " · ", t(`review.state_${statement.review}`)),
+    progressValue !== null ? h("progress", { max: 1, value: progressValue,
+      "aria-label": t("speaker.processing") }) : null,
+    statement.state === "failed" && statement.error
+      ? h("p", { class: "error validation", role: "alert" }, statement.error.message ?? t("error.unknown")) : null,
+    statement.review === "rejected" && statement.review_reason
+      ? h("p", { class: "error" }, t("speaker.review_reason", { reason: statement.review_reason })) : null,
+    statement.media ? previewPlayer(statement.media, t("speaker.preview_label", { title })) : null,
+    open ? uploadForm(card, statement, deadline) : h("p", {}, t("speaker.deadline_passed")),
+    statement.state === "ready" && open ? captionsForm(statement) : null);
+}
+
+function uploadForm(card, statement, deadline) {
+  const inputId = `file-${statement.id}`;
+  const input = h("input", { type: "file", id: inputId, accept: "video/*,audio/*" });
+  const progress = h("progress", { max: 1, value: 0, hidden: true, "aria-label": t("speaker.uploading") });
+  const status = h("p", { class: "form-status", role: "status" });
+  const pause = h("button", { type: "button", class: "secondary", hidden: true }, t("speaker.pause"));
+  const start = h("button", { type: "button", class: "upload-start" },
+    ["awaiting_upload", "uploading"].includes(statement.state) ? t("speaker.upload") : t("speaker.replace"));
+  start.addEventListener("click", () => {
+    const file = input.files?.[0];
+    if (!file) {
+      status.textContent = t("speaker.choose_file");
+      input.focus();
+      return;
+    }
+    const upload = new StatementUpload(statement.id, file, {
+      onProgress: (sent, total) => {
+        progress.value = total ? sent / total : 0;
+        status.textContent = t("speaker.uploaded", { percent: formatNumber(total ? sent / total : 0, { style: "percent" }) });
+      },
+      onSuccess: () => {
+        uploads.delete(statement.id);
+        announce(t("speaker.upload_done"));
+        refreshStatement(card, statement.id, deadline);
+      },
+      onError: (error) => {
+        uploads.delete(statement.id);
+        status.textContent = uploadErrorMessage(error) ?? t("speaker.upload_failed");
+        start.disabled = false;
+        pause.hidden = true;
+      },
+    });
+    uploads.set(statement.id, upload);
+    progress.hidden = false;
+    pause.hidden = false;
+    start.disabled = true;
+    upload.start();
+  });
+  pause.addEventListener("click", () => {
+    const upload = uploads.get(statement.id);
+    if (!upload) return;
+    if (upload.paused) {
+      upload.resume();
+      pause.textContent = t("speaker.pause");
+    } else {
+      upload.pause();
+      pause.textContent = t("speaker.resume");
+      status.textContent = t("speaker.paused");
+    }
+  });
+  return h("div", { class: "upload" },
+    h("label", { for: inputId }, t("speaker.file_label")), input,
+    h("p", { class: "hint" }, t("speaker.resume_hint")),
+    h("div", { class: "button-row" }, start, pause), progress, status);
+}
+
+function captionsForm(statement) {
+  const fileId = `captions-${statement.id}`;
+  const languageId = `captions-language-${statement.id}`;
+  const file = h("input", { type: "file", id: fileId, accept: ".vtt,.srt,text/vtt" });
+  const language = h("select", { id: languageId },
+    ...["en", "fr", "es"].map((code) => h("option", { value: code }, code)));
+  const status = h("p", { class: "form-status", role: "status" });
+  const send = h("button", { type: "button", class: "secondary" }, t("speaker.captions_send"));
+  send.addEventListener("click", async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    try {
+      await api(`/api/statements/${statement.id}/captions/${language.value}`, {
+        method: "PUT", body: await chosen.text(), headers: { "Content-Type": "text/vtt" } });
+      status.textContent = t("speaker.captions_done");
+    } catch (error) {
+      status.textContent = errorText(error);
+    }
+  });
+  const existing = (statement.captions ?? []).map((caption) => caption.language).join(", ");
+  return h("details", { class: "captions" }, h("summary", {}, t("speaker.captions")),
+    existing ? h("p", {}, t("speaker.captions_existing", { languages: existing })) : null,
+    h("label", { for: fileId }, t("speaker.captions_file")), file,
+    h("label", { for: languageId }, t("speaker.captions_language")), language, send, status);
+}
+
+// -- the live Q&A ---------------------------------------------------------------------------
+
+function startLive(session) {
+  const room = new LiveRoom(session.id);
+  showConnection(room);
+  let lastOnAir = null;
+  room.addEventListener("change", () => {
+    keepFocus(() => drawLive(room, session));
+    const onAir = room.onAir();
+    if (onAir && onAir.id !== lastOnAir) announce(t("announce.on_air", { text: onAir.text }));
+    lastOnAir = onAir?.id ?? null;
+  });
+  room.addEventListener("progress", (event) => {
+    const card = byId(`statement-${event.detail.statement}`);
+    if (card) refreshStatement(card, event.detail.statement, null);
+  });
+  room.connect();
+}
+
+function addressedToMe(question) {
+  return question.to === null || question.to?.organisation?.id === me.organisation?.id;
+}
+
+function drawLive(room, session) {
+  fill(byId("live-session"),
+    t("speaker.live_session", { country: session.country_name, phase: t(`phase.${room.state.phase}`) }),
+    " · ", h("a", { href: `/sessions/${session.id}` }, t("speaker.watch")));
+  const onAir = room.onAir();
+  fill(byId("on-air"), h("h3", {}, t("room.on_air")),
+    onAir ? h("div", { class: "on-air-question" }, questionItem(onAir), answerBox(room, onAir))
+      : h("p", { class: "empty" }, t("room.nothing_on_air")));
+  const mine = room.questions().filter((question) =>
+    addressedToMe(question) && ["approved", "on_air", "answered"].includes(question.status));
+  fill(byId("to-me"), ...(mine.length ? mine.map((question) => {
+    const item = questionItem(question);
+    item.append(h("p", { class: "status" }, statusText(question, room)));
+    if (question.status === "answered") item.append(answerBox(room, question));
+    return item;
+  }) : [h("li", { class: "empty" }, t("room.none"))]));
+}
+
+function answerBox(room, question) {
+  if (!addressedToMe(question)) return null;
+  const id = `answer-${question.id}`;
+  const field = h("textarea", { id, rows: 3, maxlength: 4000 });
+  const own = (question.answers ?? []).find((answer) => answer.organisation.id === me.organisation?.id);
+  field.value = answerDrafts.get(question.id) ?? own?.text ?? "";
+  field.addEventListener("input", () => answerDrafts.set(question.id, field.value));
+  const status = h("p", { class: "form-status", role: "status" });
+  const form = h("form", { class: "answer" },
+    h("label", { for: id }, t("speaker.answer_label")), field,
+    h("button", { type: "submit" }, t("speaker.answer_send")), status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await room.call("answer", { question: question.id, text: field.value });
+      answerDrafts.delete(question.id);
+      status.textContent = t("speaker.answer_sent");
+    } catch (error) {
+      status.textContent = errorText(error);
+    }
+  });
+  return form;
+}
