@@ -51,8 +51,8 @@ async def test_serve_answers_and_join_links_work(tmp_path: Path) -> None:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             async with http.get(f"{base}/") as home:
                 assert home.status == 200
-                assert "/static/home.js" in await home.text()
-            async with http.get(f"{base}/static/home.js") as script:
+                assert "/static/js/home.js" in await home.text()
+            async with http.get(f"{base}/static/js/home.js") as script:
                 assert script.status == 200
                 assert "javascript" in script.headers["Content-Type"]
             token = summary["invitations"]["speakers"][0]["token"]
