@@ -1,17 +1,14 @@
 """How statement progress leaves the server: one small interface, plugged in by the app.
 
-The live room implements `Notifier` with Socket.IO (`progress` to the speaker and the
-moderators); until then, and in tests, `LoggingNotifier` only logs. Domain code calls
-`statement_progress(...)` and never knows which one it has.
+The live room's broadcaster implements `Notifier` with Socket.IO (`progress` to the speaker
+and the organisers); tests plug in a recorder. Domain code calls `statement_progress(...)`
+and never knows which one it has.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,10 +23,3 @@ class StatementProgress:
 
 class Notifier(Protocol):
     async def statement_progress(self, progress: StatementProgress) -> None: ...
-
-
-class LoggingNotifier:
-    async def statement_progress(self, progress: StatementProgress) -> None:
-        log.info(
-            "statement %s: %s %.0f%%", progress.statement, progress.state, progress.progress * 100
-        )
