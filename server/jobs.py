@@ -69,6 +69,7 @@ class LocalJobRunner:
         self._poll_s = poll_s
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
+        self._claiming = 0
         self._loop_task: asyncio.Task[None] | None = None
 
     def enqueue(
@@ -102,7 +103,7 @@ class LocalJobRunner:
 
     async def idle(self) -> None:
         """Wait until nothing is running or queued, retries included (tests, draining)."""
-        while self._running or await self._queued() > 0:
+        while self._running or self._claiming or await self._queued() > 0:
             self.wake()
             await asyncio.sleep(0.05)
 
@@ -122,12 +123,18 @@ class LocalJobRunner:
 
     async def _start_due_jobs(self) -> None:
         while len(self._running) < self._concurrency:
-            job = await self._claim()
-            if job is None:
-                return
-            task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
-            self._running.add(task)
-            task.add_done_callback(self._finished)
+            # A claimed job is neither queued nor running until its task exists: counted here
+            # so that `idle()` does not take the gap between the two for the end.
+            self._claiming += 1
+            try:
+                job = await self._claim()
+                if job is None:
+                    return
+                task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
+                self._running.add(task)
+                task.add_done_callback(self._finished)
+            finally:
+                self._claiming -= 1
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
