@@ -8,7 +8,10 @@ and never knows which one it has.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from server.models import Statement
 
 
 @dataclass(frozen=True)
@@ -23,3 +26,19 @@ class StatementProgress:
 
 class Notifier(Protocol):
     async def statement_progress(self, progress: StatementProgress) -> None: ...
+
+
+def progress_of(statement: Statement) -> StatementProgress:
+    """A statement's progress as announced: ffmpeg's stderr (`detail`) stays with organisers,
+    who read it from the API."""
+    error = statement.error
+    if error:
+        error = {key: value for key, value in error.items() if key != "detail"}
+    return StatementProgress(
+        statement=statement.id,
+        session=statement.country_session_id,
+        speaker=statement.speaker_id,
+        state=statement.state.value,
+        progress=statement.progress,
+        error=error,
+    )

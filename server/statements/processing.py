@@ -25,7 +25,7 @@ from server.jobs import JobFatal
 from server.models import CountrySession, Job, Review, Statement
 from server.settings import Settings
 from server.statements.lifecycle import MediaEvent, next_state
-from server.statements.notify import Notifier, StatementProgress
+from server.statements.notify import Notifier, progress_of
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 1.0
@@ -140,19 +140,7 @@ class TranscodeHandler:
         await self._notify(statement)
 
     async def _notify(self, statement: Statement) -> None:
-        public_error = None
-        if statement.error:
-            public_error = {k: v for k, v in statement.error.items() if k != "detail"}
-        await self._notifier.statement_progress(
-            StatementProgress(
-                statement=statement.id,
-                session=statement.country_session_id,
-                speaker=statement.speaker_id,
-                state=statement.state.value,
-                progress=statement.progress,
-                error=public_error,
-            )
-        )
+        await self._notifier.statement_progress(progress_of(statement))
 
 
 class _ProgressReporter:

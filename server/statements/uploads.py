@@ -40,7 +40,7 @@ from server.jobs import JobQueue
 from server.models import CountrySession, Statement, Upload, utcnow
 from server.settings import Settings
 from server.statements.lifecycle import MediaEvent, next_state
-from server.statements.notify import Notifier, StatementProgress
+from server.statements.notify import Notifier, progress_of
 
 TRANSCODE = "transcode"
 WRITE_CHUNK = 4 * 1024 * 1024  # bytes gathered before one write in the worker thread
@@ -266,16 +266,7 @@ class Uploads:
         return upload
 
     async def _notify(self, statement: Statement) -> None:
-        await self._notifier.statement_progress(
-            StatementProgress(
-                statement=statement.id,
-                session=statement.country_session_id,
-                speaker=statement.speaker_id,
-                state=statement.state.value,
-                progress=statement.progress,
-                error=statement.error,
-            )
-        )
+        await self._notifier.statement_progress(progress_of(statement))
 
 
 async def _stream_to_file(
