@@ -19,3 +19,12 @@ def country_name(code: str) -> str:
 def normalise_country(code: str) -> str:
     country_name(code)
     return code.strip().upper()
+
+
+def all_countries() -> list[dict[str, str]]:
+    """Every ISO 3166-1 country as `{"code", "name"}`, in the order of their English names."""
+    countries = [
+        {"code": country.alpha_2, "name": str(getattr(country, "common_name", country.name))}
+        for country in pycountry.countries
+    ]
+    return sorted(countries, key=lambda country: country["name"])

@@ -129,13 +129,15 @@ async def _event(session: AsyncSession, now: datetime) -> Event:
     event = await session.scalar(select(Event).where(Event.slug == EVENT_SLUG))
     if event is None:
         first_day = (now + timedelta(days=14)).date()
-        statement_deadline = datetime.combine(first_day, time(23, 59), GENEVA) - timedelta(days=7)
+        # The call stays open for a few days after the demo is created (the /apply page takes
+        # applications), and statements are due a few days before the first session.
+        statement_deadline = datetime.combine(first_day, time(23, 59), GENEVA) - timedelta(days=4)
         event = Event(
             slug=EVENT_SLUG,
             name=EVENT_NAME,
             timezone=GENEVA.key,
             statement_deadline=statement_deadline.astimezone(UTC),
-            application_deadline=(statement_deadline - timedelta(days=7)).astimezone(UTC),
+            application_deadline=(statement_deadline - timedelta(days=5)).astimezone(UTC),
             max_statement_seconds=300,
             languages=["en", "fr", "es"],
         )

@@ -2,7 +2,7 @@
 // its phase and a live badge; the signed-in person's sessions link to their page.
 import { setupPage } from "/static/js/common.js";
 import { api, byId, fill, h } from "/static/js/dom.js";
-import { formatRange, t } from "/static/js/i18n.js";
+import { formatMoment, formatRange, t } from "/static/js/i18n.js";
 
 const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const LIVE_PHASES = new Set(["screening", "qa"]);
@@ -64,6 +64,12 @@ async function showProgramme(me) {
   status.textContent = t("home.count", { count: sessions.length });
   byId("calendar").href = "/api/sessions.ics";
   byId("calendar").hidden = false;
+  const closesAt = event.application_deadline ? new Date(event.application_deadline) : null;
+  if (closesAt && Date.now() < closesAt.getTime()) {
+    const link = byId("apply-link");
+    link.textContent = t("home.apply", { time: formatMoment(closesAt, event.timezone) });
+    link.hidden = false;
+  }
 }
 
 const me = await setupPage();

@@ -71,3 +71,11 @@ export function formatDuration(seconds) {
 export function formatNumber(value, options) {
   return new Intl.NumberFormat(lang, options).format(value);
 }
+
+/** A date and time with its weekday and time zone, e.g. "Tuesday 1 December 2026, 23:59 CET". */
+export function formatMoment(date, timeZone) {
+  return new Intl.DateTimeFormat(lang, {
+    weekday: "long", day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone,
+  }).format(date);
+}

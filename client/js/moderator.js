@@ -1,5 +1,6 @@
 // The moderator console: phases, screening, question moderation, queue order, presence,
 // statements awaiting review, counters.
+import { applicationsPanel } from "/static/js/applications.js";
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import { formatDuration, t } from "/static/js/i18n.js";
@@ -32,6 +33,7 @@ function startConsole(sessionId) {
   const refreshPlaylist = () => player.loadPlaylist().then(() => drawScreening(context));
   const refreshReview = () => reviewPanel(byId("review"), sessionId, refreshPlaylist);
   refreshReview();
+  applicationsPanel(byId("applications"), sessionId, refreshReview);
   room.addEventListener("change", () => draw(context));
   room.addEventListener("presence", () => drawPresence(room));
   room.addEventListener("progress", (event) => {

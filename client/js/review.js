@@ -1,7 +1,7 @@
 // Statements awaiting review (moderators): state, preview, approve or reject with a reason.
 import { announce, errorText } from "/static/js/common.js";
 import { api, fill, h } from "/static/js/dom.js";
-import { t } from "/static/js/i18n.js";
+import { formatMoment, t } from "/static/js/i18n.js";
 import { previewPlayer } from "/static/js/player.js";
 
 export async function reviewPanel(container, sessionId, onReviewed = () => null) {
@@ -29,9 +29,10 @@ export async function reviewPanel(container, sessionId, onReviewed = () => null)
 function reviewItem(slot, statement, reviewed) {
   const name = slot.organisation.name;
   const item = h("li", { class: "review-item", dataset: { statement: String(slot.id) } },
-    h("p", {}, h("strong", {}, name), ` — ${slot.title ?? ""}`),
+    h("p", {}, h("strong", {}, name), slot.title ? ` — ${slot.title}` : ""),
     h("p", { class: "state" }, t("statement.state", { state: t(`state.${statement.state ?? slot.state}`) }),
       statement.review === "rejected" ? ` · ${t("review.rejected")}` : ""));
+  item.append(deadlineForm(slot, statement, reviewed));
   if (statement.state !== "ready" || !statement.media) return item;
   item.append(previewPlayer(statement.media, t("review.preview_label", { name })));
   const reasonId = `review-reason-${slot.id}`;
@@ -59,4 +60,44 @@ function reviewItem(slot, statement, reviewed) {
       h("button", { type: "button", class: "secondary", onclick: () => send("reject") },
         t("review.reject"))));
   return item;
+}
+
+/** A later deadline for this one speaker (the event's applies to everyone else). The time is
+ * entered in the moderator's own time zone, and said back with its zone. */
+function deadlineForm(slot, statement, changed) {
+  const name = slot.organisation.name;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const inputId = `deadline-${slot.id}`;
+  const input = h("input", { type: "datetime-local", id: inputId });
+  const status = h("p", { class: "form-status", role: "status" });
+  const save = async (until) => {
+    try {
+      await api(`/api/statements/${slot.id}/deadline`, { method: "PUT", json: { until } });
+      announce(until ? t("review.deadline_saved", { name, date: formatMoment(new Date(until)) })
+        : t("review.deadline_cleared", { name }));
+      changed();
+    } catch (error) {
+      status.textContent = errorText(error);
+    }
+  };
+  const give = () => {
+    const chosen = input.value ? new Date(input.value) : null;
+    if (!chosen || Number.isNaN(chosen.getTime())) {
+      status.textContent = t("review.deadline_needed");
+      input.focus();
+      return;
+    }
+    save(chosen.toISOString());
+  };
+  return h("details", { class: "deadline-extension", open: statement.deadline ? true : null },
+    h("summary", {}, statement.deadline
+      ? t("review.deadline_current", { date: formatMoment(new Date(statement.deadline)) })
+      : t("review.deadline_title")),
+    h("label", { for: inputId }, t("review.deadline_label", { zone })), input,
+    h("div", { class: "button-row" },
+      h("button", { type: "button", class: "secondary give-deadline", onclick: give },
+        t("review.deadline_give")),
+      statement.deadline ? h("button", { type: "button", class: "secondary",
+        onclick: () => save(null) }, t("review.deadline_clear")) : null),
+    status);
 }

@@ -3,7 +3,7 @@
 // validation message, preview, replace, captions).
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
-import { formatNumber, formatRange, t } from "/static/js/i18n.js";
+import { formatMoment, formatNumber, formatRange, t } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { previewPlayer } from "/static/js/player.js";
 import { questionItem, statusText } from "/static/js/questions.js";
@@ -13,6 +13,7 @@ const LIVE_PHASES = ["screening", "qa"];
 const me = await setupPage();
 const uploads = new Map(); // statement id → StatementUpload under way
 const answerDrafts = new Map(); // question id → text being written
+const consentDrafts = new Map(); // statement id → the choices on screen (a redraw keeps them)
 
 if (requireSignIn(me, ["speaker"])) {
   const sessions = (await Promise.all((me.sessions ?? []).map((id) =>
@@ -32,19 +33,19 @@ function sessionBlock(session) {
   const block = h("section", { class: "panel session-statements", dataset: { session: String(session.id) } },
     h("h3", {}, session.country_name),
     h("p", {}, formatRange(new Date(session.starts_at), new Date(session.ends_at), session.event?.timezone)),
-    deadline ? h("p", { class: "deadline" }, t("speaker.deadline", {
-      date: new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "full", timeStyle: "short" })
-        .format(deadline) })) : null);
+    deadline ? h("p", { class: "deadline" }, t("speaker.deadline", { date: formatMoment(deadline) }))
+      : null);
   for (const statement of mine) {
-    const card = h("div", { class: "statement-card", id: `statement-${statement.id}` });
+    const card = h("div", { class: "statement-card", id: `statement-${statement.id}`,
+      dataset: { eventDeadline: session.event?.statement_deadline ?? "" } });
     block.append(card);
-    refreshStatement(card, statement.id, deadline);
+    refreshStatement(card, statement.id);
   }
   if (!mine.length) block.append(h("p", { class: "empty" }, t("speaker.no_statements")));
   return block;
 }
 
-async function refreshStatement(card, statementId, deadline) {
+async function refreshStatement(card, statementId) {
   let statement;
   try {
     statement = await api(`/api/statements/${statementId}`);
@@ -52,20 +53,23 @@ async function refreshStatement(card, statementId, deadline) {
     fill(card, h("p", {}, errorText(error)));
     return;
   }
-  drawStatement(card, statement, deadline);
+  drawStatement(card, statement);
   if (statement.state === "processing" && !card.dataset.polling) {
     // The live room also sends `progress`; polling keeps this page right without it.
     card.dataset.polling = "1";
     window.setTimeout(() => {
       delete card.dataset.polling;
-      refreshStatement(card, statementId, deadline);
+      refreshStatement(card, statementId);
     }, 2000);
   }
 }
 
-function drawStatement(card, statement, deadline) {
+function drawStatement(card, statement) {
+  // The speaker's own later deadline, when the organisers gave one, replaces the event's.
+  const due = statement.deadline ?? card.dataset.eventDeadline;
+  const deadline = due ? new Date(due) : null;
   const open = !deadline || Date.now() < deadline.getTime();
-  const title = statement.title ?? t("speaker.statement");
+  const title = statement.title || t("speaker.statement");
   const progressValue = statement.state === "processing" ? statement.progress ?? 0 : null;
   fill(card,
     h("h4", {}, title),
@@ -79,11 +83,14 @@ function drawStatement(card, statement, deadline) {
     statement.review === "rejected" && statement.review_reason
       ? h("p", { class: "error" }, t("speaker.review_reason", { reason: statement.review_reason })) : null,
     statement.media ? previewPlayer(statement.media, t("speaker.preview_label", { title })) : null,
-    open ? uploadForm(card, statement, deadline) : h("p", {}, t("speaker.deadline_passed")),
-    statement.state === "ready" && open ? captionsForm(statement) : null);
+    statement.deadline ? h("p", { class: "deadline extended" }, t("speaker.deadline_extended", {
+      date: formatMoment(deadline) })) : null,
+    open ? uploadForm(card, statement) : h("p", {}, t("speaker.deadline_passed")),
+    statement.state === "ready" && open ? captionsForm(statement) : null,
+    consentForm(statement));
 }
 
-function uploadForm(card, statement, deadline) {
+function uploadForm(card, statement) {
   const inputId = `file-${statement.id}`;
   const input = h("input", { type: "file", id: inputId, accept: "video/*,audio/*" });
   const progress = h("progress", { max: 1, value: 0, hidden: true, "aria-label": t("speaker.uploading") });
@@ -106,7 +113,7 @@ function uploadForm(card, statement, deadline) {
       onSuccess: () => {
         uploads.delete(statement.id);
         announce(t("speaker.upload_done"));
-        refreshStatement(card, statement.id, deadline);
+        refreshStatement(card, statement.id);
       },
       onError: (error) => {
         uploads.delete(statement.id);
@@ -165,6 +172,42 @@ function captionsForm(statement) {
     h("label", { for: languageId }, t("speaker.captions_language")), language, send, status);
 }
 
+/** What happens to the statement after the session, and whether the speaker's name is shown:
+ * the record and any public page follow these choices. The safest are the defaults. */
+function consentForm(statement) {
+  const name = `publication-${statement.id}`;
+  const chosen = consentDrafts.get(statement.id) ?? {
+    publication: statement.publication, show_speaker_name: Boolean(statement.show_speaker_name) };
+  const showName = h("input", { type: "checkbox", id: `show-name-${statement.id}`,
+    checked: chosen.show_speaker_name });
+  const status = h("p", { class: "form-status", role: "status" });
+  const form = h("form", { class: "consent-form" },
+    h("fieldset", {},
+      h("legend", {}, t("consent.publication")),
+      ...["public", "participants", "none"].map((value) => h("label", { class: "choice" },
+        h("input", { type: "radio", name, value, checked: chosen.publication === value }),
+        " ", t(`consent.${value}`)))),
+    h("label", { class: "choice" }, showName, " ", t("consent.show_name")),
+    h("button", { type: "submit", class: "secondary" }, t("consent.save")), status);
+  const read = () => ({
+    publication: form.querySelector(`input[name="${name}"]:checked`)?.value ?? "none",
+    show_speaker_name: showName.checked });
+  form.addEventListener("change", () => consentDrafts.set(statement.id, read()));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const choices = read();
+    try {
+      await api(`/api/statements/${statement.id}/consent`, { method: "PUT", json: choices });
+      // Kept: a redraw from a reply fetched before this save must not bring back the old choice.
+      consentDrafts.set(statement.id, choices);
+      status.textContent = t("consent.saved");
+    } catch (error) {
+      status.textContent = errorText(error);
+    }
+  });
+  return h("section", { class: "consent" }, h("h5", {}, t("consent.title")), form);
+}
+
 // -- the live Q&A ---------------------------------------------------------------------------
 
 function startLive(session) {
@@ -179,7 +222,7 @@ function startLive(session) {
   });
   room.addEventListener("progress", (event) => {
     const card = byId(`statement-${event.detail.statement}`);
-    if (card) refreshStatement(card, event.detail.statement, null);
+    if (card) refreshStatement(card, event.detail.statement);
   });
   room.connect();
 }

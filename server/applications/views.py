@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from server.applications import service
-from server.countries import country_name
+from server.countries import all_countries, country_name
 from server.errors import Invalid
 from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
 from server.mail.mailer import Mail
@@ -21,6 +21,14 @@ from server.web.requests import path_id, read_json_object
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+
+
+@routes.get("/api/countries", name="countries")
+async def countries(request: web.Request) -> web.Response:
+    """The countries an applying organisation may be based in (the form's list)."""
+    return web.json_response(
+        {"countries": all_countries()}, headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @routes.post("/api/applications", name="applications.submit")

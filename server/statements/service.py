@@ -51,6 +51,11 @@ def statement_detail(statement: Statement, *, for_organiser: bool) -> dict[str, 
             "progress": statement.progress,
             "error": error,
             "review_reason": statement.review_reason,
+            "publication": statement.publication.value,
+            "show_speaker_name": statement.show_speaker_name,
+            # This speaker's own later deadline, when the organisers gave one; otherwise the
+            # event's `statement_deadline` applies.
+            "deadline": statement.deadline.isoformat() if statement.deadline else None,
             "media": media_json(statement.id, statement.media),
             "on_screen": media_json(statement.id, statement.approved_media),
             "captions": [

@@ -11,7 +11,12 @@ from pathlib import Path
 from aiohttp import web
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent.parent / "client"
-SHELLS = {"moderator": "moderator.html", "speaker": "speaker.html", "sessions": "room.html"}
+SHELLS = {
+    "moderator": "moderator.html",
+    "speaker": "speaker.html",
+    "sessions": "room.html",
+    "apply": "apply.html",
+}
 
 routes = web.RouteTableDef()
 
@@ -25,7 +30,7 @@ async def home(request: web.Request) -> web.FileResponse:
     return _shell("index.html")
 
 
-@routes.get(r"/{page:moderator|speaker|sessions/\d+}", name="page")
+@routes.get(r"/{page:moderator|speaker|apply|sessions/\d+}", name="page")
 async def page(request: web.Request) -> web.FileResponse:
     return _shell(SHELLS[request.match_info["page"].split("/")[0]])
 

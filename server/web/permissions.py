@@ -73,6 +73,7 @@ PERMISSIONS: Mapping[str, Rule] = {
     "sessions.detail": Rule(SIGNED_IN, in_session=True),
     "calendar": Rule(ANYONE),
     "applications.submit": Rule(ANYONE),
+    "countries": Rule(ANYONE),
     "applications.list": Rule(ORGANISERS, in_session=True),
     # The session is in the body: the applications service checks the organiser's access.
     "applications.review": Rule(ORGANISERS),

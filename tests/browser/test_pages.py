@@ -19,7 +19,8 @@ SESSION = 4
 # A message key that leaked onto the page would read like "room.ask_to".
 RAW_KEY = re.compile(
     r"\b(?:page|account|role|connection|notice|error|phase|home|room|question|status|announce|"
-    r"player|speaker|statement|state|review|moderator|playlist|screening|counters)\.[a-z_]+\b"
+    r"player|speaker|statement|state|review|moderator|playlist|screening|counters|apply|"
+    r"applications|consent|kind|scope|decision)\.[a-z_]+\b"
 )
 
 
@@ -27,6 +28,7 @@ def pages(demo: Demo) -> dict[str, tuple[str | None, str]]:
     """Page name → (invitation token, path)."""
     return {
         "home": (None, "/"),
+        "apply": (None, "/apply"),
         "moderator": (demo.invitations["moderator"], f"/moderator?session={SESSION}"),
         "speaker": (demo.speaker(SESSION)["token"], "/speaker"),
         "delegate": (demo.delegate(SESSION)["token"], f"/sessions/{SESSION}"),
@@ -44,7 +46,7 @@ def axe_violations(page: Any) -> list[str]:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("name", ["home", "moderator", "speaker", "delegate"])
+@pytest.mark.parametrize("name", ["home", "apply", "moderator", "speaker", "delegate"])
 def test_each_page_in_each_language(
     demo: Demo, open_screen: Callable[..., Screen], artifacts: Path, name: str
 ) -> None:
@@ -55,6 +57,8 @@ def test_each_page_in_each_language(
         page.goto(path)
         if name == "home":
             expect(page.locator("#sessions li").first).to_be_visible()
+        elif name == "apply":
+            expect(page.locator("#application")).to_be_visible()
         else:
             expect(page.locator("#connection")).to_have_attribute("data-status", "online")
         expect(page.locator("html")).to_have_attribute("lang", language)

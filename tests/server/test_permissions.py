@@ -28,6 +28,7 @@ OWNERS = frozenset({"admin", "moderator", "speaker"})  # the statement's speaker
 EXPECTED = [
     ("home", "GET", "/", None, ALL),
     ("page", "GET", "/moderator", None, ALL),
+    ("page", "GET", "/apply", None, ALL),
     ("client", "GET", "/static/style.css", None, ALL),
     ("healthz", "GET", "/healthz", None, ALL),
     ("join", "GET", "/join/{t}", None, ALL),
@@ -38,6 +39,7 @@ EXPECTED = [
     ("sessions.detail", "GET", "/api/sessions/{s}", None, IN_SESSION),
     ("calendar", "GET", "/api/sessions.ics", None, ALL),
     ("applications.submit", "POST", "/api/applications", {}, ALL),
+    ("countries", "GET", "/api/countries", None, ALL),
     ("applications.list", "GET", "/api/sessions/{s}/applications", None, ORGANISERS),
     ("applications.review", "POST", "/api/applications/1/review", {}, ORGANISERS),
     ("record", "GET", "/api/sessions/{s}/record", None, ORGANISERS),

@@ -211,6 +211,11 @@ async def test_a_later_deadline_for_one_speaker(
         f"/api/statements/{seeded.statement_id}/deadline", json={"until": until}, headers=moderator
     )
     assert extended.status == 200
+    # The speaker's page reads their own deadline from the statement.
+    detail = await client.get(f"/api/statements/{seeded.statement_id}", headers=speaker)
+    assert datetime.fromisoformat((await detail.json())["deadline"]) == datetime.fromisoformat(
+        until
+    )
     naive = await client.put(
         f"/api/statements/{seeded.statement_id}/deadline",
         json={"until": "2030-01-01T10:00"},
@@ -220,3 +225,37 @@ async def test_a_later_deadline_for_one_speaker(
     await tus_upload(client, speaker, seeded.statement_id, clips.landscape)
     statement = await wait_for(client, speaker, seeded.statement_id, "ready", "failed")
     assert statement["state"] == "ready"
+
+
+async def test_the_form_and_its_country_list_are_open_to_anyone(client: Client) -> None:
+    page = await client.get("/apply")
+    assert page.status == 200
+    assert 'data-page="apply"' in await page.text()
+    listed = await client.get("/api/countries")
+    assert listed.status == 200
+    countries = (await listed.json())["countries"]
+    by_code = {country["code"]: country["name"] for country in countries}
+    assert by_code["BE"] == "Belgium"
+    assert by_code["CH"] == "Switzerland"
+    assert len(countries) == len(by_code) > 240
+    names = [country["name"] for country in countries]
+    assert names == sorted(names)
+
+
+async def test_the_speaker_reads_back_the_consent_they_gave(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    speaker = await bearer("speaker")
+    url = f"/api/statements/{seeded.statement_id}"
+    before = await (await client.get(url, headers=speaker)).json()
+    assert (before["publication"], before["show_speaker_name"]) == ("none", False)
+    chosen = {"publication": "participants", "show_speaker_name": True}
+    saved = await client.put(f"{url}/consent", json=chosen, headers=speaker)
+    assert saved.status == 200
+    after = await (await client.get(url, headers=speaker)).json()
+    assert (after["publication"], after["show_speaker_name"]) == ("participants", True)
+    for bad in ({"publication": "everyone", "show_speaker_name": True}, {"publication": "none"}):
+        refused = await client.put(f"{url}/consent", json=bad, headers=speaker)
+        assert refused.status == 422
+    unchanged = await (await client.get(url, headers=speaker)).json()
+    assert (unchanged["publication"], unchanged["show_speaker_name"]) == ("participants", True)

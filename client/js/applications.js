@@ -1,0 +1,86 @@
+// Applications to speak in one country session (moderators): who applied and what they would
+// raise, and a decision for each — accept (which invites the speaker and opens their statement
+// slot), waiting list or decline — with a message that goes to the applicant by e-mail.
+import { announce, errorText } from "/static/js/common.js";
+import { api, fill, h } from "/static/js/dom.js";
+import { formatMoment, lang, t } from "/static/js/i18n.js";
+
+const OPEN_DECISIONS = new Set(["pending", "waitlisted"]);
+const regions = typeof Intl.DisplayNames === "function"
+  ? new Intl.DisplayNames([lang], { type: "region" }) : null;
+
+function countryName(code) {
+  return regions?.of(code) ?? code;
+}
+
+/** Draw the panel into `container`; `onAccepted` runs after a speaker was accepted. */
+export async function applicationsPanel(container, sessionId, onAccepted = () => null, said = "") {
+  let applications;
+  let session;
+  try {
+    [{ applications }, session] = await Promise.all([
+      api(`/api/sessions/${sessionId}/applications`), api(`/api/sessions/${sessionId}`)]);
+  } catch (error) {
+    fill(container, h("p", {}, errorText(error)));
+    return;
+  }
+  const redraw = (message) => applicationsPanel(container, sessionId, onAccepted, message);
+  const speakers = session.statements.length;
+  const full = speakers >= session.max_speakers;
+  fill(container,
+    h("p", { class: "form-status", role: "status" }, said),
+    h("p", { class: full ? "cap full" : "cap" },
+      t("applications.cap", { count: speakers, max: session.max_speakers })),
+    applications.length
+      ? h("ul", { class: "application-list" }, ...applications.map((application) =>
+        applicationItem(application, sessionId, full, redraw, onAccepted)))
+      : h("p", { class: "empty" }, t("applications.none")));
+}
+
+function applicationItem(application, sessionId, full, redraw, onAccepted) {
+  const item = h("li", { class: `application decision-${application.decision}`,
+    dataset: { application: String(application.application) } },
+  h("h4", {}, application.organisation),
+  h("p", { class: "application-meta" }, [t(`kind.${application.kind}`), t(`scope.${application.scope}`),
+    application.country && countryName(application.country)].filter(Boolean).join(" · ")),
+  h("p", { class: "application-meta" }, t("applications.contact", {
+    name: application.contact_name, email: application.contact_email,
+    language: application.language.toUpperCase() })),
+  h("p", { class: "application-summary" }, application.summary),
+  h("p", { class: "application-meta" }, t("applications.submitted", {
+    date: formatMoment(new Date(application.submitted_at)) })),
+  h("p", { class: "decision" }, t(`decision.${application.decision}`),
+    application.message ? ` — ${application.message}` : ""));
+  if (!OPEN_DECISIONS.has(application.decision)) return item;
+  const messageId = `application-message-${application.application}`;
+  const message = h("textarea", { id: messageId, rows: 2, maxlength: 2000 });
+  const status = h("p", { class: "form-status", role: "status" });
+  const buttons = [];
+  const decide = async (decision) => {
+    for (const button of buttons) button.disabled = true;
+    status.textContent = t("applications.saving");
+    try {
+      const decided = await api(`/api/applications/${application.application}/review`, {
+        json: { session: sessionId, decision, message: message.value.trim() || null } });
+      const key = decision !== "accepted" ? "applications.decided"
+        : decided.mailed ? "applications.accepted_mailed" : "applications.accepted_not_mailed";
+      const said = t(key, { organisation: application.organisation });
+      announce(said);
+      if (decision === "accepted") onAccepted();
+      redraw(said);
+    } catch (error) {
+      for (const button of buttons) button.disabled = false;
+      status.textContent = errorText(error);
+    }
+  };
+  buttons.push(
+    h("button", { type: "button", class: "accept-application", disabled: full,
+      onclick: () => decide("accepted") }, t("applications.accept")),
+    h("button", { type: "button", class: "secondary", onclick: () => decide("waitlisted"),
+      disabled: application.decision === "waitlisted" }, t("applications.waitlist")),
+    h("button", { type: "button", class: "secondary", onclick: () => decide("rejected") },
+      t("applications.reject")));
+  item.append(h("label", { for: messageId }, t("applications.message_label")), message,
+    h("div", { class: "button-row" }, ...buttons), status);
+  return item;
+}

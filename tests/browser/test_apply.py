@@ -1,0 +1,150 @@
+"""The call for applications in the browser: an organisation applies on /apply, a moderator
+accepts it, the invitation in the mail signs the speaker in, and the statement is uploaded;
+the form says when it is closed, in the event's time zone and the applicant's."""
+
+from __future__ import annotations
+
+import email
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Demo, Screen
+
+SESSION = 7  # no other browser test uses this session
+ORGANISATION = "Ligue des droits humains « Espoir »"
+CONTACT = "nadia.haddad@example.org"
+APPLICANT_ZONE = "America/New_York"
+
+
+def mail_to(demo: Demo, address: str, subject_starts: str) -> Message:
+    for path in sorted((demo.data_dir / "outbox").glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes())
+        if message["To"] == address and str(message["Subject"]).startswith(subject_starts):
+            return message
+    raise AssertionError(f"no mail '{subject_starts}…' to {address}")
+
+
+def body_of(message: Message) -> str:
+    part = message.get_body(("plain",)) if hasattr(message, "get_body") else message
+    payload = (part or message).get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode("utf-8")
+
+
+def event_of(demo: Demo, page: Any) -> dict[str, Any]:
+    programme = page.request.get(f"{demo.base_url}/api/sessions").json()
+    return dict(programme["events"][-1])
+
+
+@pytest.mark.timeout(240)
+def test_from_apply_to_an_uploaded_statement(
+    demo: Demo, open_screen: Callable[..., Screen], artifacts: Path, recording: Path
+) -> None:
+    applicant = open_screen(language="fr", timezone_id=APPLICANT_ZONE)
+    page = applicant.page
+    page.goto("/apply")
+    # Both deadlines, in Geneva's time and in the applicant's.
+    deadlines = page.locator(".deadlines")
+    expect(deadlines.locator(".event-time").first).to_contain_text("Europe/Zurich")
+    expect(deadlines.locator(".local-time").first).to_contain_text(APPLICANT_ZONE)
+
+    # Sent empty: every problem is listed, the list takes the focus, nothing is sent.
+    page.get_by_role("button", name="Envoyer la candidature").click()
+    summary = page.locator("#problems")
+    expect(summary).to_be_focused()
+    expect(summary.locator("li")).to_have_count(8)
+    expect(page.locator("#field-organisation")).to_have_attribute("aria-invalid", "true")
+    applicant.shot(artifacts, "apply-problems-fr")
+    summary.get_by_role("link", name="Indiquez une adresse électronique").click()
+    expect(page.locator("#field-contact_email")).to_be_focused()
+
+    page.get_by_label("Nom de l’organisation").fill(ORGANISATION)
+    page.locator("input[name=kind][value=cso]").check()
+    page.locator("input[name=scope][value=national]").check()
+    page.get_by_label("Pays où l’organisation est établie").select_option("BE")
+    page.locator(f"input[name=sessions][value='{SESSION}']").check()
+    page.get_by_label("Nom", exact=True).fill("Nadia Haddad")
+    page.get_by_label("Adresse électronique").fill("pas-une-adresse")
+    page.get_by_label("Les questions que vous aborderiez").fill(
+        "<b>Détention</b> provisoire et droits des personnes migrantes."
+    )
+    page.locator("#field-consent").check()
+    page.get_by_role("button", name="Envoyer la candidature").click()
+    expect(summary.locator("li")).to_have_count(1)
+    page.get_by_label("Adresse électronique").fill(CONTACT)
+    page.get_by_role("button", name="Envoyer la candidature").click()
+    received = page.locator("#received")
+    expect(received).to_contain_text("Candidature reçue")
+    expect(received).to_contain_text(CONTACT)
+    applicant.shot(artifacts, "apply-received-fr")
+    confirmation = mail_to(demo, CONTACT, "Application received")
+    assert ORGANISATION in body_of(confirmation)
+
+    # A moderator accepts it for the session, with a message.
+    moderator = open_screen(demo.invitations["moderator"])
+    moderator.page.goto(f"/moderator?session={SESSION}")
+    item = moderator.page.locator("#applications .application", has_text=ORGANISATION)
+    # Text stays text: the markup the applicant typed is shown, not interpreted.
+    expect(item.locator(".application-summary")).to_contain_text("<b>Détention</b>")
+    item.get_by_label("Message to the applicant").fill("Welcome: five minutes at most.")
+    item.get_by_role("button", name="Accept and invite").click()
+    expect(moderator.page.locator("#applications .form-status").first).to_contain_text("accepted")
+    expect(item.locator(".decision")).to_contain_text("Accepted")
+    moderator.shot(artifacts, "moderator-applications")
+
+    # The invitation in the decision mail signs the speaker in, on the speaker's page.
+    decision = body_of(mail_to(demo, CONTACT, "Your application"))
+    assert "Welcome: five minutes at most." in decision
+    link = re.search(r"(http://\S+/join/\S+)", decision)
+    assert link, decision
+    speaker = open_screen(language="fr")
+    speaker.page.goto(link.group(1))
+    expect(speaker.page).to_have_url(re.compile(r"/speaker$"))
+    card = speaker.page.locator(".statement-card")
+    expect(card).to_have_count(1)
+    card.get_by_label("Fichier vidéo").set_input_files(recording)
+    card.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(card.locator(".state")).to_have_attribute("data-state", "ready", timeout=90_000)
+
+    # The speaker's choices for after the session; the record follows them.
+    card.get_by_label("Seulement aux participants de la session").check()
+    card.get_by_role("button", name="Enregistrer mes choix").click()
+    expect(card.locator(".consent .form-status")).to_have_text("Vos choix sont enregistrés.")
+    record = moderator.page.request.get(f"{demo.base_url}/api/sessions/{SESSION}/record").json()
+    mine = [s for s in record["statements"] if s["organisation"] == ORGANISATION]
+    assert len(mine) == 1
+    assert mine[0]["publication"] == "participants"
+    assert mine[0]["state"] == "ready"
+    speaker.shot(artifacts, "speaker-after-application")
+    for screen in (applicant, moderator, speaker):
+        assert screen.errors == []
+
+
+@pytest.mark.timeout(60)
+def test_the_form_closes_at_the_deadline(demo: Demo, open_screen: Callable[..., Screen]) -> None:
+    screen = open_screen(timezone_id=APPLICANT_ZONE)
+    closes_at = datetime.fromisoformat(event_of(demo, screen.page)["application_deadline"])
+
+    # Two seconds before the deadline the form is there; at the deadline it closes itself.
+    screen.page.clock.install(time=closes_at - timedelta(seconds=2))
+    screen.page.goto("/apply")
+    expect(screen.page.locator("#application")).to_be_visible()
+    screen.page.clock.run_for(3_000)
+    expect(screen.page.locator(".call-closed")).to_contain_text("Applications closed on")
+    expect(screen.page.get_by_role("button", name="Send the application")).to_be_disabled()
+
+    # Opened one second after the deadline: a notice, and no form.
+    late = open_screen(timezone_id=APPLICANT_ZONE)
+    late.page.clock.install(time=closes_at + timedelta(seconds=1))
+    late.page.goto("/apply")
+    expect(late.page.locator(".call-closed h2")).to_have_text("The call for applications is closed")
+    expect(late.page.locator("#application")).to_have_count(0)
+    for each in (screen, late):
+        assert each.errors == []
