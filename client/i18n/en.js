@@ -253,4 +253,7 @@ export default {
   "review.deadline_needed": "Choose a date and time first.",
   "review.deadline_saved": "{name} may upload until {date}.",
   "review.deadline_cleared": "{name} has the event's deadline again.",
+  "applications.cap_label": "Speaker places in this session",
+  "applications.cap_save": "Save the number of places",
+  "applications.cap_saved": "This session now takes {max} speakers.",
 };

@@ -253,4 +253,7 @@ export default {
   "review.deadline_needed": "Elija primero una fecha y una hora.",
   "review.deadline_saved": "{name} puede subir hasta el {date}.",
   "review.deadline_cleared": "{name} vuelve a tener el plazo del evento.",
+  "applications.cap_label": "Plazas de oradores en esta sesión",
+  "applications.cap_save": "Guardar el número de plazas",
+  "applications.cap_saved": "Esta sesión admite ahora {max} oradores.",
 };

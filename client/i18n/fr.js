@@ -253,4 +253,7 @@ export default {
   "review.deadline_needed": "Choisissez d’abord une date et une heure.",
   "review.deadline_saved": "{name} peut déposer jusqu’au {date}.",
   "review.deadline_cleared": "{name} a de nouveau l’échéance de l’événement.",
+  "applications.cap_label": "Places d’intervenants dans cette session",
+  "applications.cap_save": "Enregistrer le nombre de places",
+  "applications.cap_saved": "Cette session accueille désormais {max} intervenants.",
 };

@@ -31,6 +31,7 @@ export async function applicationsPanel(container, sessionId, onAccepted = () =>
     h("p", { class: "form-status", role: "status" }, said),
     h("p", { class: full ? "cap full" : "cap" },
       t("applications.cap", { count: speakers, max: session.max_speakers })),
+    capForm(session, redraw),
     applications.length
       ? h("ul", { class: "application-list" }, ...applications.map((application) =>
         applicationItem(application, sessionId, full, redraw, onAccepted)))
@@ -83,4 +84,26 @@ function applicationItem(application, sessionId, full, redraw, onAccepted) {
   item.append(h("label", { for: messageId }, t("applications.message_label")), message,
     h("div", { class: "button-row" }, ...buttons), status);
   return item;
+}
+
+/** How many speakers the session takes (never fewer than it has: the server says so). */
+function capForm(session, redraw) {
+  const inputId = `max-speakers-${session.id}`;
+  const input = h("input", { type: "number", id: inputId, min: 1, max: 50, step: 1,
+    value: String(session.max_speakers), class: "narrow" });
+  const status = h("p", { class: "form-status", role: "status" });
+  const form = h("form", { class: "cap-form" },
+    h("label", { for: inputId }, t("applications.cap_label")), input,
+    h("button", { type: "submit", class: "secondary" }, t("applications.cap_save")), status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const saved = await api(`/api/sessions/${session.id}`, { method: "PATCH",
+        json: { max_speakers: Number(input.value) } });
+      redraw(t("applications.cap_saved", { max: saved.max_speakers }));
+    } catch (error) {
+      status.textContent = errorText(error);
+    }
+  });
+  return form;
 }

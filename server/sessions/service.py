@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.countries import country_name
-from server.errors import NotFound
+from server.errors import Conflict, Invalid, NotFound
 from server.models import CountrySession, Event, Mission, Statement
+
+MAX_SPEAKERS_LIMIT = 50
 
 
 def event_json(event: Event) -> dict[str, Any]:
@@ -102,3 +106,60 @@ async def missions_by_country(session: AsyncSession) -> dict[str, Mission]:
 
 def _iso(value: Any) -> str | None:
     return None if value is None else str(value.isoformat())
+
+
+async def set_max_speakers(
+    session: AsyncSession, country_session_id: int, value: object
+) -> CountrySession:
+    """Change a session's speaker cap; never below the speakers it already has."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SPEAKERS_LIMIT:
+        raise Invalid(f"'max_speakers' is a whole number from 1 to {MAX_SPEAKERS_LIMIT}.")
+    # Locked like an invitation does, so a cap cannot drop under a speaker being added.
+    country_session = await session.get(CountrySession, country_session_id, with_for_update=True)
+    if country_session is None:
+        raise NotFound("No such session.")
+    speakers = await session.scalar(
+        select(func.count())
+        .select_from(Statement)
+        .where(Statement.country_session_id == country_session_id)
+    )
+    if speakers and value < speakers:
+        raise Conflict(
+            f"This session already has {speakers} speakers: the cap cannot be lower.",
+            code="below_speakers",
+        )
+    country_session.max_speakers = value
+    return country_session
+
+
+def parse_deadline(body: dict[str, Any], name: str) -> datetime | None:
+    """An ISO 8601 date and time with its time zone, or null for no deadline."""
+    raw = body[name]
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError as error:
+        raise Invalid(f"'{name}' is an ISO 8601 date and time.") from error
+    if moment.tzinfo is None:
+        raise Invalid(f"'{name}' needs its time zone (for example +01:00 or Z).")
+    return moment
+
+
+async def set_deadlines(session: AsyncSession, event_id: int, body: dict[str, Any]) -> Event:
+    """Change the event's application and statement deadlines (those present in `body`)."""
+    names = ("application_deadline", "statement_deadline")
+    if not any(name in body for name in names):
+        raise Invalid("Send 'application_deadline', 'statement_deadline' or both.")
+    event = await session.get(Event, event_id, with_for_update=True)
+    if event is None:
+        raise NotFound("No such event.")
+    chosen = {
+        name: parse_deadline(body, name) if name in body else getattr(event, name)
+        for name in names
+    }
+    applications, statements = chosen["application_deadline"], chosen["statement_deadline"]
+    if applications and statements and statements < applications:
+        raise Invalid("Statements cannot be due before the call for applications closes.")
+    event.application_deadline, event.statement_deadline = applications, statements
+    return event

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.countries import country_name
-from server.errors import Invalid, NotFound
+from server.errors import Forbidden, Invalid, NotFound
 from server.identity.invitations import InvitationRequest, Invited, check_may_invite, invite
 from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
 from server.mail.messages import invitation_mail
@@ -85,6 +85,32 @@ async def session_detail(request: web.Request) -> web.Response:
     country_session_id = path_id(request, "session_id")
     async with request.app[DATABASE].read() as session:
         return web.json_response(await service.session_detail(session, country_session_id))
+
+
+@routes.patch("/api/sessions/{session_id}", name="sessions.update")
+async def update_session(request: web.Request) -> web.Response:
+    """`{"max_speakers": n}`: how many speakers the session takes."""
+    country_session_id = path_id(request, "session_id")
+    body = await read_json_object(request)
+    async with request.app[DATABASE].write() as session:
+        country_session = await service.set_max_speakers(
+            session, country_session_id, body.get("max_speakers")
+        )
+        detail = service.session_json(country_session, await service.missions_by_country(session))
+    return web.json_response(detail)
+
+
+@routes.patch(r"/api/events/{event_id:\d+}", name="events.update")
+async def update_event(request: web.Request) -> web.Response:
+    """`{"application_deadline", "statement_deadline"}`: ISO 8601 with a time zone, or null."""
+    event_id = path_id(request, "event_id")
+    if principal_of(request).event_id != event_id:
+        raise Forbidden("You are an organiser of another event.")
+    body = await read_json_object(request)
+    async with request.app[DATABASE].write() as session:
+        event = await service.set_deadlines(session, event_id, body)
+        result = service.event_json(event)
+    return web.json_response(result)
 
 
 @routes.post("/api/sessions/{session_id}/invitations", name="invitations.create")

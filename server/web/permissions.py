@@ -71,6 +71,9 @@ PERMISSIONS: Mapping[str, Rule] = {
     "me": Rule(SIGNED_IN),
     "sessions.list": Rule(ANYONE),
     "sessions.detail": Rule(SIGNED_IN, in_session=True),
+    "sessions.update": Rule(ORGANISERS, in_session=True),
+    # The event is in the path: the view checks it is the organiser's own.
+    "events.update": Rule(ORGANISERS),
     "calendar": Rule(ANYONE),
     "applications.submit": Rule(ANYONE),
     "countries": Rule(ANYONE),

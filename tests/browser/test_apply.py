@@ -90,6 +90,10 @@ def test_from_apply_to_an_uploaded_statement(
     # A moderator accepts it for the session, with a message.
     moderator = open_screen(demo.invitations["moderator"])
     moderator.page.goto(f"/moderator?session={SESSION}")
+    # One more place in the session first (the demo fills three of six).
+    moderator.page.get_by_label("Speaker places in this session").fill("7")
+    moderator.page.get_by_role("button", name="Save the number of places").click()
+    expect(moderator.page.locator("#applications .cap")).to_contain_text("of 7 places")
     item = moderator.page.locator("#applications .application", has_text=ORGANISATION)
     # Text stays text: the markup the applicant typed is shown, not interpreted.
     expect(item.locator(".application-summary")).to_contain_text("<b>Détention</b>")

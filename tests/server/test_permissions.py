@@ -40,6 +40,8 @@ EXPECTED = [
     ("calendar", "GET", "/api/sessions.ics", None, ALL),
     ("applications.submit", "POST", "/api/applications", {}, ALL),
     ("countries", "GET", "/api/countries", None, ALL),
+    ("sessions.update", "PATCH", "/api/sessions/{s}", {}, ORGANISERS),
+    ("events.update", "PATCH", "/api/events/{e}", {}, ORGANISERS),
     ("applications.list", "GET", "/api/sessions/{s}/applications", None, ORGANISERS),
     ("applications.review", "POST", "/api/applications/1/review", {}, ORGANISERS),
     ("record", "GET", "/api/sessions/{s}/record", None, ORGANISERS),
@@ -117,7 +119,11 @@ async def test_route_by_role(
 ) -> None:
     upload = await speaker_upload(client, seeded, await bearer("speaker")) if "{u}" in path else ""
     url = path.format(
-        s=seeded.session_id, t=seeded.tokens["delegate"], st=seeded.statement_id, u=upload
+        s=seeded.session_id,
+        t=seeded.tokens["delegate"],
+        st=seeded.statement_id,
+        u=upload,
+        e=seeded.event_id,
     )
     for caller in CALLERS:
         headers = {} if caller == "anonymous" else await bearer(caller)

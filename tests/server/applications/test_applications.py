@@ -259,3 +259,66 @@ async def test_the_speaker_reads_back_the_consent_they_gave(
         assert refused.status == 422
     unchanged = await (await client.get(url, headers=speaker)).json()
     assert (unchanged["publication"], unchanged["show_speaker_name"]) == ("participants", True)
+
+
+async def test_organisers_set_the_speaker_cap(client: Client, seeded: Seed, bearer: Bearer) -> None:
+    moderator = await bearer("moderator")
+    url = f"/api/sessions/{seeded.session_id}"
+    for bad in (0, 51, "2", True, None, 2.5):
+        refused = await client.patch(url, json={"max_speakers": bad}, headers=moderator)
+        assert refused.status == 422, bad
+    set_to_two = await client.patch(url, json={"max_speakers": 2}, headers=moderator)
+    assert set_to_two.status == 200
+    assert (await set_to_two.json())["max_speakers"] == 2
+    submitted = await (await client.post("/api/applications", json=form(seeded))).json()
+    accepted = await client.post(
+        f"/api/applications/{submitted['id']}/review",
+        json={"session": seeded.session_id, "decision": "accepted"},
+        headers=moderator,
+    )
+    assert accepted.status == 200
+    # Two speakers now (the seeded one and this one): the cap cannot go under them.
+    lower = await client.patch(url, json={"max_speakers": 1}, headers=moderator)
+    assert lower.status == 409
+    assert (await lower.json())["error"]["code"] == "below_speakers"
+    detail = await (await client.get(url, headers=moderator)).json()
+    assert detail["max_speakers"] == 2
+    assert len(detail["statements"]) == 2
+
+
+async def test_organisers_set_the_event_deadlines(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    moderator = await bearer("moderator")
+    url = f"/api/events/{seeded.event_id}"
+    closes = datetime(2030, 2, 1, 23, 59, 59, tzinfo=GENEVA)
+    due = datetime(2030, 2, 20, 23, 59, 59, tzinfo=GENEVA)
+    saved = await client.patch(
+        url,
+        json={"application_deadline": closes.isoformat(), "statement_deadline": due.isoformat()},
+        headers=moderator,
+    )
+    assert saved.status == 200
+    event = await saved.json()
+    assert datetime.fromisoformat(event["application_deadline"]) == closes
+    assert datetime.fromisoformat(event["statement_deadline"]) == due
+    for bad in (
+        {},
+        {"application_deadline": "2030-02-01T23:59"},  # no time zone
+        {"application_deadline": "tomorrow"},
+        {"statement_deadline": (closes - timedelta(days=1)).isoformat()},  # before the call ends
+    ):
+        refused = await client.patch(url, json=bad, headers=moderator)
+        assert refused.status == 422, bad
+    elsewhere = await client.patch(
+        f"/api/events/{seeded.event_id + 1}",
+        json={"application_deadline": None},
+        headers=moderator,
+    )
+    assert elsewhere.status == 403
+    programme = await (await client.get("/api/sessions")).json()
+    unchanged = programme["events"][0]
+    assert datetime.fromisoformat(unchanged["application_deadline"]) == closes
+    assert datetime.fromisoformat(unchanged["statement_deadline"]) == due
+    reopened = await client.patch(url, json={"application_deadline": None}, headers=moderator)
+    assert (await reopened.json())["application_deadline"] is None
