@@ -112,7 +112,11 @@ async def set_max_speakers(
     session: AsyncSession, country_session_id: int, value: object
 ) -> CountrySession:
     """Change a session's speaker cap; never below the speakers it already has."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SPEAKERS_LIMIT:
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not 1 <= value <= MAX_SPEAKERS_LIMIT
+    ):
         raise Invalid(f"'max_speakers' is a whole number from 1 to {MAX_SPEAKERS_LIMIT}.")
     # Locked like an invitation does, so a cap cannot drop under a speaker being added.
     country_session = await session.get(CountrySession, country_session_id, with_for_update=True)
@@ -155,8 +159,7 @@ async def set_deadlines(session: AsyncSession, event_id: int, body: dict[str, An
     if event is None:
         raise NotFound("No such event.")
     chosen = {
-        name: parse_deadline(body, name) if name in body else getattr(event, name)
-        for name in names
+        name: parse_deadline(body, name) if name in body else getattr(event, name) for name in names
     }
     applications, statements = chosen["application_deadline"], chosen["statement_deadline"]
     if applications and statements and statements < applications:
