@@ -22,9 +22,9 @@ ORGANISERS = frozenset({"admin", "moderator"})
 OWNERS = frozenset({"admin", "moderator", "speaker"})  # the statement's speaker, organisers
 
 # (route name, method, path, JSON body, callers allowed). {s} is the Belgium session every
-# caller but `other_delegate` belongs to; {t} a valid invitation; {st} the Belgium speaker's
-# statement; {u} an upload to it. Written out by hand: this is the specification the map
-# must meet.
+# caller but `other_delegate` belongs to; {e} the event everyone belongs to; {t} a valid
+# invitation; {st} the Belgium speaker's statement; {u} an upload to it. Written out by hand:
+# this is the specification the map must meet.
 EXPECTED = [
     ("home", "GET", "/", None, ALL),
     ("page", "GET", "/moderator", None, ALL),
@@ -43,6 +43,7 @@ EXPECTED = [
     ("record", "GET", "/api/sessions/{s}/record", None, ORGANISERS),
     ("record.csv", "GET", "/api/sessions/{s}/record.csv", None, ORGANISERS),
     ("record.page", "GET", "/sessions/{s}/record", None, ORGANISERS),
+    ("figures", "GET", "/api/events/{e}/figures", None, ORGANISERS),
     ("calendar.session", "GET", "/api/sessions/{s}.ics", None, ALL),
     ("invitations.create", "POST", "/api/sessions/{s}/invitations", {}, ORGANISERS),
     # The Engine.IO handshake is open; Socket.IO's connect and every event check the caller
@@ -115,7 +116,11 @@ async def test_route_by_role(
 ) -> None:
     upload = await speaker_upload(client, seeded, await bearer("speaker")) if "{u}" in path else ""
     url = path.format(
-        s=seeded.session_id, t=seeded.tokens["delegate"], st=seeded.statement_id, u=upload
+        s=seeded.session_id,
+        e=seeded.event_id,
+        t=seeded.tokens["delegate"],
+        st=seeded.statement_id,
+        u=upload,
     )
     for caller in CALLERS:
         headers = {} if caller == "anonymous" else await bearer(caller)
