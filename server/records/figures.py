@@ -108,7 +108,7 @@ async def _speakers_by_session(session: AsyncSession, event_id: int) -> dict[int
         .where(_of_event(event_id))
         .group_by(Statement.country_session_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _no_questions() -> dict[str, int]:
