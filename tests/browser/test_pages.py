@@ -19,7 +19,7 @@ SESSION = 4
 # A message key that leaked onto the page would read like "room.ask_to".
 RAW_KEY = re.compile(
     r"\b(?:page|account|role|connection|notice|error|phase|home|room|question|status|announce|"
-    r"player|speaker|statement|state|review|moderator|playlist|screening|counters)\.[a-z_]+\b"
+    r"player|speaker|statement|state|review|moderator|playlist|screening|counters|figures)\.[a-z_]+\b"
 )
 
 
