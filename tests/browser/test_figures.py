@@ -72,4 +72,3 @@ def test_the_moderator_sees_the_event_figures(
     )
     assert overflow <= 0, f"the figures are wider than a phone by {overflow}px"
     phone.page.locator("#figures").screenshot(path=str(artifacts / "moderator-figures-phone.png"))
-
