@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 from server.db import Database
 from server.identity.invitations import InvitationRequest, invite
 from server.identity.service import Identity
-from server.models import CountrySession, Event, Invitation, OrganisationKind, Role, utcnow
+from server.models import (
+    CountrySession,
+    Event,
+    Invitation,
+    OrganisationKind,
+    Role,
+    Scope,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -99,3 +107,62 @@ async def add_speaker(
         )
         assert invited.statement is not None
         return identity.invitation_token(invited.invitation), invited.statement.id
+
+
+async def add_organisation(
+    database: Database,
+    event_id: int,
+    session_id: int,
+    organisation: str,
+    kind: OrganisationKind,
+    scope: Scope | None,
+) -> int:
+    """An organisation (of this kind and scope) speaking in a session: its statement slot.
+
+    Inviting the same organisation to a second session gives it a second slot."""
+    async with database.write() as session:
+        invited = await invite(
+            session,
+            InvitationRequest(
+                role=Role.SPEAKER,
+                event_id=event_id,
+                country_session_id=session_id,
+                organisation_name=organisation,
+                organisation_kind=kind,
+            ),
+            now=utcnow(),
+            lifetime=timedelta(days=30),
+        )
+        assert invited.statement is not None
+        assert invited.organisation is not None
+        invited.organisation.scope = scope
+        return invited.statement.id
+
+
+@dataclass(frozen=True)
+class OtherEvent:
+    event_id: int
+    session_id: int
+    admin_token: str  # an invitation for the other event's admin
+
+
+async def other_event(database: Database, identity: Identity) -> OtherEvent:
+    """A second event (one Namibia session, nobody speaking yet) and its admin."""
+    async with database.write() as session:
+        event = Event(slug="other-event", name="Other pre-sessions", timezone="Europe/Zurich")
+        session.add(event)
+        await session.flush()
+        start = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
+        namibia = CountrySession(
+            event_id=event.id, country="NA", starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+        session.add(namibia)
+        await session.flush()
+        invited = await invite(
+            session,
+            InvitationRequest(role=Role.ADMIN, event_id=event.id, name="Other Admin"),
+            now=utcnow(),
+            lifetime=timedelta(days=30),
+        )
+        token = identity.invitation_token(invited.invitation)
+        return OtherEvent(event.id, namibia.id, token)

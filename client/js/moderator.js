@@ -1,8 +1,9 @@
 // The moderator console: phases, screening, question moderation, queue order, presence,
-// statements awaiting review, counters.
+// statements awaiting review, counters, applications to speak; and the event's figures.
 import { applicationsPanel } from "/static/js/applications.js";
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
+import { figuresPanel } from "/static/js/figures.js";
 import { formatDuration, t } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { ScreeningPlayer } from "/static/js/player.js";
@@ -21,6 +22,7 @@ if (requireSignIn(me, ["moderator", "admin"])) {
   fill(picker, ...sessions.map((session) => h("option", { value: String(session.id),
     selected: session.id === sessionId }, session.country_name)));
   picker.addEventListener("change", () => window.location.assign(`/moderator?session=${picker.value}`));
+  figuresPanel(byId("figures"), byId("figures-body"), me.event);
   if (sessionId) startConsole(sessionId);
 }
 

@@ -1,4 +1,5 @@
-"""The record over HTTP, for organisers: JSON (with its digest), CSV and a printable page."""
+"""The record over HTTP, for organisers: JSON (with its digest), CSV and a printable page;
+and the event's figures."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from server.keys import DATABASE
+from server.records.figures import event_figures
 from server.records.record import session_record
 from server.web.requests import path_id
 
@@ -30,6 +32,13 @@ async def _record(request: web.Request) -> dict[str, Any]:
 @routes.get(r"/api/sessions/{session_id:\d+}/record", name="record")
 async def record_json(request: web.Request) -> web.Response:
     return web.json_response(await _record(request))
+
+
+@routes.get(r"/api/events/{event_id:\d+}/figures", name="figures")
+async def figures(request: web.Request) -> web.Response:
+    """Speakers by kind and scope, questions per session and per mission (organisers)."""
+    async with request.app[DATABASE].read() as session:
+        return web.json_response(await event_figures(session, path_id(request, "event_id")))
 
 
 @routes.get(r"/api/sessions/{session_id:\d+}/record.csv", name="record.csv")

@@ -1,7 +1,8 @@
 """Who may call what: the whole permission map on one screen, applied in one middleware.
 
 Every named route must appear here; the app refuses to start otherwise (deny by default).
-`in_session` routes also require the caller to belong to the `{session_id}` in the path.
+`in_session` routes also require the caller to belong to the `{session_id}` in the path;
+`in_event` routes, to the `{event_id}` in the path (everyone belongs to exactly one event).
 `statement` routes act on one statement, named by `{statement_id}`, by `{upload_id}` (the
 upload's statement) or by tus `Upload-Metadata`: the caller must belong to its session
 (PARTICIPANT), and to change it be its speaker or an organiser (OWNER). The statement's
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
 from server.keys import DATABASE, IDENTITY, SETTINGS
-from server.models import CountrySession, Role, Statement, Upload
+from server.models import CountrySession, Event, Role, Statement, Upload
 from server.web.requests import upload_metadata
 
 SESSION_COOKIE = "presession_session"
@@ -44,6 +45,7 @@ class StatementAccess(enum.Enum):
 class Rule:
     roles: frozenset[Role] | None
     in_session: bool = False
+    in_event: bool = False
     statement: StatementAccess | None = None
 
 
@@ -72,8 +74,7 @@ PERMISSIONS: Mapping[str, Rule] = {
     "sessions.list": Rule(ANYONE),
     "sessions.detail": Rule(SIGNED_IN, in_session=True),
     "sessions.update": Rule(ORGANISERS, in_session=True),
-    # The event is in the path: the view checks it is the organiser's own.
-    "events.update": Rule(ORGANISERS),
+    "events.update": Rule(ORGANISERS, in_event=True),
     "calendar": Rule(ANYONE),
     "applications.submit": Rule(ANYONE),
     "countries": Rule(ANYONE),
@@ -83,6 +84,7 @@ PERMISSIONS: Mapping[str, Rule] = {
     "record": Rule(ORGANISERS, in_session=True),
     "record.csv": Rule(ORGANISERS, in_session=True),
     "record.page": Rule(ORGANISERS, in_session=True),
+    "figures": Rule(ORGANISERS, in_event=True),
     "calendar.session": Rule(ANYONE),
     "invitations.create": Rule(ORGANISERS, in_session=True),
     # Socket.IO: every connection and event is checked by the live room (server/live/).
@@ -173,10 +175,24 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
                 if await session.get(CountrySession, int(session_id)) is None:
                     raise NotFound("No such session.")
             raise Forbidden("You are not a participant of this session.")
+    if rule.in_event:
+        assert principal is not None, "in_event rules need a signed-in caller"
+        await check_event(request, principal)
     if rule.statement is not None:
         assert principal is not None, "statement rules need a signed-in caller"
         request[STATEMENT_SCOPE] = await check_statement(request, principal, rule.statement)
     return await handler(request)
+
+
+async def check_event(request: web.Request, principal: Principal) -> None:
+    """The caller must belong to the `{event_id}` in the path: 404 unknown, 403 another's."""
+    event_id = request.match_info.get("event_id", "")
+    if not event_id.isdigit() or int(event_id) == principal.event_id:
+        return  # a path that cannot name an event falls through to the handler's 404
+    async with request.app[DATABASE].read() as session:
+        if await session.get(Event, int(event_id)) is None:
+            raise NotFound("No such event.")
+    raise Forbidden("You are not an organiser of this event.")
 
 
 async def check_statement(

@@ -22,9 +22,9 @@ ORGANISERS = frozenset({"admin", "moderator"})
 OWNERS = frozenset({"admin", "moderator", "speaker"})  # the statement's speaker, organisers
 
 # (route name, method, path, JSON body, callers allowed). {s} is the Belgium session every
-# caller but `other_delegate` belongs to; {t} a valid invitation; {st} the Belgium speaker's
-# statement; {u} an upload to it. Written out by hand: this is the specification the map
-# must meet.
+# caller but `other_delegate` belongs to; {e} the event everyone belongs to; {t} a valid
+# invitation; {st} the Belgium speaker's statement; {u} an upload to it. Written out by hand:
+# this is the specification the map must meet.
 EXPECTED = [
     ("home", "GET", "/", None, ALL),
     ("page", "GET", "/moderator", None, ALL),
@@ -47,6 +47,7 @@ EXPECTED = [
     ("record", "GET", "/api/sessions/{s}/record", None, ORGANISERS),
     ("record.csv", "GET", "/api/sessions/{s}/record.csv", None, ORGANISERS),
     ("record.page", "GET", "/sessions/{s}/record", None, ORGANISERS),
+    ("figures", "GET", "/api/events/{e}/figures", None, ORGANISERS),
     ("calendar.session", "GET", "/api/sessions/{s}.ics", None, ALL),
     ("invitations.create", "POST", "/api/sessions/{s}/invitations", {}, ORGANISERS),
     # The Engine.IO handshake is open; Socket.IO's connect and every event check the caller

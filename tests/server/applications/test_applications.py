@@ -15,11 +15,11 @@ from sqlalchemy import update
 from server.applications import service
 from server.db import Database
 from server.errors import Conflict
-from server.keys import DATABASE
+from server.keys import DATABASE, IDENTITY
 from server.models import CountrySession, Event, utcnow
 from server.settings import Settings
 from tests.clips import Clips
-from tests.factories import Seed
+from tests.factories import Seed, other_event
 from tests.uploading import tus_upload, wait_for
 
 Client = TestClient  # type: ignore[type-arg]
@@ -310,14 +310,17 @@ async def test_organisers_set_the_event_deadlines(
     ):
         refused = await client.patch(url, json=bad, headers=moderator)
         assert refused.status == 422, bad
+    other = await other_event(client.server.app[DATABASE], client.server.app[IDENTITY])
     elsewhere = await client.patch(
-        f"/api/events/{seeded.event_id + 1}",
-        json={"application_deadline": None},
-        headers=moderator,
+        f"/api/events/{other.event_id}", json={"application_deadline": None}, headers=moderator
     )
     assert elsewhere.status == 403
+    unknown = await client.patch(
+        f"/api/events/{other.event_id + 1}", json={"application_deadline": None}, headers=moderator
+    )
+    assert unknown.status == 404
     programme = await (await client.get("/api/sessions")).json()
-    unchanged = programme["events"][0]
+    unchanged = next(e for e in programme["events"] if e["id"] == seeded.event_id)
     assert datetime.fromisoformat(unchanged["application_deadline"]) == closes
     assert datetime.fromisoformat(unchanged["statement_deadline"]) == due
     reopened = await client.patch(url, json={"application_deadline": None}, headers=moderator)
