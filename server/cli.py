@@ -21,7 +21,7 @@ from server.demo import create_demo
 from server.errors import PresessionError
 from server.identity.invitations import InvitationRequest, invite
 from server.identity.service import Identity
-from server.models import CountrySession, Event, OrganisationKind, Role, utcnow
+from server.models import CountrySession, Event, OrganisationKind, Role, Scope, utcnow
 from server.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     belongs.add_argument("--organisation", metavar="NAME", help="the speaker's organisation")
     invite_parser.add_argument(
         "--kind", default="cso", choices=[kind.value for kind in OrganisationKind]
+    )
+    invite_parser.add_argument(
+        "--scope",
+        choices=[scope.value for scope in Scope],
+        help="national (based in the country under review) or international",
     )
     invite_parser.add_argument("--session", type=int, metavar="ID", help="country session id")
     invite_parser.add_argument("--event", metavar="SLUG", help="event (default: the latest)")
@@ -141,6 +146,7 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
                     mission_country=args.mission,
                     organisation_name=args.organisation,
                     organisation_kind=OrganisationKind(args.kind),
+                    organisation_scope=Scope(args.scope) if args.scope else None,
                     statement_title=args.title,
                 ),
                 now=utcnow(),

@@ -16,7 +16,7 @@ from server.countries import country_name
 from server.db import Database
 from server.identity.invitations import InvitationRequest, Invited, invite
 from server.identity.service import Identity
-from server.models import CountrySession, Event, OrganisationKind, Role, utcnow
+from server.models import CountrySession, Event, OrganisationKind, Role, Scope, utcnow
 from server.sessions.service import event_json, missions_by_country, session_json
 from server.settings import Settings
 
@@ -183,6 +183,8 @@ async def _session_people(
             organisation_name=pattern.format(name=name),
             organisation_kind=kind,
             organisation_country=country_session.country,
+            # The demo's organisations are all based in the country under review.
+            organisation_scope=Scope.NATIONAL,
             statement_title=title,
         )
         for kind, pattern, title in SPEAKERS

@@ -218,6 +218,7 @@ async def review(
                 organisation_name=application.organisation_name,
                 organisation_kind=application.kind,
                 organisation_country=application.organisation_country,
+                organisation_scope=application.scope,
                 statement_language=application.language,
             ),
             now=now,
@@ -225,8 +226,6 @@ async def review(
         )
         assert invited.organisation is not None, "a speaker's invitation has its organisation"
         assert invited.statement is not None, "and a statement slot"
-        if invited.organisation.scope is None:
-            invited.organisation.scope = application.scope
         choice.statement_id = invited.statement.id
     choice.decision, choice.message, choice.decided_at = decision, message, now
     return Reviewed(choice, invited)

@@ -22,6 +22,7 @@ from server.models import (
     OrganisationKind,
     Person,
     Role,
+    Scope,
     SessionAccess,
     Statement,
 )
@@ -46,6 +47,8 @@ class InvitationRequest:
     organisation_name: str | None = None
     organisation_kind: OrganisationKind = OrganisationKind.CSO
     organisation_country: str | None = None
+    # National (based in the country under review) or international; None when not said.
+    organisation_scope: Scope | None = None
     statement_title: str = ""
     statement_language: str = "en"
 
@@ -141,9 +144,12 @@ async def _organisation(session: AsyncSession, request: InvitationRequest) -> Or
             name=name,
             kind=request.organisation_kind,
             country=normalise_country(country) if country else None,
+            scope=request.organisation_scope,
         )
         session.add(organisation)
         await session.flush()
+    elif organisation.scope is None and request.organisation_scope is not None:
+        organisation.scope = request.organisation_scope
     return organisation
 
 

@@ -17,7 +17,7 @@ from server.errors import Invalid, NotFound
 from server.identity.invitations import InvitationRequest, Invited, check_may_invite, invite
 from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
 from server.mail.messages import invitation_mail
-from server.models import CountrySession, Event, OrganisationKind, Role, utcnow
+from server.models import CountrySession, Event, OrganisationKind, Role, Scope, utcnow
 from server.sessions import service
 from server.sessions.calendar import programme_calendar
 from server.web.permissions import principal_of
@@ -25,7 +25,7 @@ from server.web.requests import path_id, read_json_object, string_field
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-_E = TypeVar("_E", Role, OrganisationKind)
+_E = TypeVar("_E", Role, OrganisationKind, Scope)
 
 
 @routes.get("/api/sessions", name="sessions.list")
@@ -129,6 +129,7 @@ async def create_invitation(request: web.Request) -> web.Response:
         organisation_name=_optional(body, "organisation"),
         organisation_kind=_choice(OrganisationKind, body.get("kind", "cso"), "kind"),
         organisation_country=_optional(body, "organisation_country"),
+        organisation_scope=_choice(Scope, body["scope"], "scope") if body.get("scope") else None,
         statement_title=_optional(body, "title") or "",
     )
     settings = request.app[SETTINGS]

@@ -325,3 +325,23 @@ async def test_organisers_set_the_event_deadlines(
     assert datetime.fromisoformat(unchanged["statement_deadline"]) == due
     reopened = await client.patch(url, json={"application_deadline": None}, headers=moderator)
     assert (await reopened.json())["application_deadline"] is None
+
+
+async def test_a_speaker_invited_directly_can_say_national_or_international(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    moderator = await bearer("moderator")
+    url = f"/api/sessions/{seeded.session_id}/invitations"
+    invitation = {"role": "speaker", "organisation": "Amnesty Belgique", "kind": "cso"}
+    refused = await client.post(url, json={**invitation, "scope": "regional"}, headers=moderator)
+    assert refused.status == 422
+    invited = await client.post(
+        url, json={**invitation, "scope": "international"}, headers=moderator
+    )
+    assert invited.status == 201
+    record = await (
+        await client.get(f"/api/sessions/{seeded.session_id}/record", headers=moderator)
+    ).json()
+    scopes = {speaker["organisation"]: speaker["scope"] for speaker in record["speakers"]}
+    assert scopes["Amnesty Belgique"] == "international"
+    assert len(scopes) == 2  # the refused invitation created nobody
