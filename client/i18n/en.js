@@ -294,4 +294,12 @@ export default {
   "figures.total_sessions": "Country sessions",
   "figures.total_questions": "Questions asked",
   "figures.total_answered": "Questions answered",
+  "event.title": "Event deadlines",
+  "event.zone_hint": "Dates and times in the event's time zone ({zone}). Leave a field empty for no deadline.",
+  "event.application_deadline": "Applications close",
+  "event.statement_deadline": "Statements are due",
+  "event.none": "No deadline.",
+  "event.save": "Save the deadlines",
+  "event.saved": "Deadlines saved.",
+  "event.bad_time": "Enter a date and a time.",
 };

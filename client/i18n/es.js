@@ -294,4 +294,12 @@ export default {
   "figures.total_sessions": "Sesiones de país",
   "figures.total_questions": "Preguntas formuladas",
   "figures.total_answered": "Preguntas respondidas",
+  "event.title": "Plazos del evento",
+  "event.zone_hint": "Fechas y horas en la zona horaria del evento ({zone}). Deje un campo vacío para no fijar plazo.",
+  "event.application_deadline": "Cierre de las solicitudes",
+  "event.statement_deadline": "Entrega de las declaraciones",
+  "event.none": "Sin plazo.",
+  "event.save": "Guardar los plazos",
+  "event.saved": "Plazos guardados.",
+  "event.bad_time": "Indique una fecha y una hora.",
 };

@@ -294,4 +294,12 @@ export default {
   "figures.total_sessions": "Sessions pays",
   "figures.total_questions": "Questions posées",
   "figures.total_answered": "Questions répondues",
+  "event.title": "Échéances de l’événement",
+  "event.zone_hint": "Dates et heures dans le fuseau horaire de l’événement ({zone}). Laissez un champ vide pour ne fixer aucune échéance.",
+  "event.application_deadline": "Clôture des candidatures",
+  "event.statement_deadline": "Remise des déclarations",
+  "event.none": "Pas d’échéance.",
+  "event.save": "Enregistrer les échéances",
+  "event.saved": "Échéances enregistrées.",
+  "event.bad_time": "Indiquez une date et une heure.",
 };

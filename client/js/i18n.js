@@ -79,3 +79,34 @@ export function formatMoment(date, timeZone) {
     hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone,
   }).format(date);
 }
+
+/** The wall-clock time of `date` in `timeZone`, as a datetime-local input's value. */
+export function toZonedInput(date, timeZone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+    timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit",
+  }).formatToParts(date).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+/** The instant at which the clocks of `timeZone` show `value` ("YYYY-MM-DDTHH:MM"). */
+export function fromZonedInput(value, timeZone) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((n) => Number(n ?? 0));
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Take the zone's offset at a first guess, then again at the corrected instant (the two differ
+  // only across a change of summer time).
+  let instant = wall - offsetOf(new Date(wall), timeZone);
+  instant = wall - offsetOf(new Date(instant), timeZone);
+  return new Date(instant);
+}
+
+function offsetOf(date, timeZone) {
+  const shown = toZonedInput(date, timeZone);
+  const [day, time] = shown.split("T");
+  const [year, month, dayOfMonth] = day.split("-").map(Number);
+  const [hour, minute] = time.split(":").map(Number);
+  const asUtc = Date.UTC(year, month - 1, dayOfMonth, hour, minute);
+  return asUtc - Math.floor(date.getTime() / 60_000) * 60_000;
+}

@@ -19,6 +19,7 @@ export class LiveRoom extends EventTarget {
     this.syncing = false;
     this.held = []; // updates that arrived while a sync was under way
     this.joinedOnce = false;
+    this.early = null; // updates that arrived while `join` was being answered
     this.socket = io("/live", { transports: ["websocket", "polling"], autoConnect: false });
     this.socket.on("connect", () => this.onConnect());
     this.socket.on("disconnect", () => this.setStatus("offline"));
@@ -67,13 +68,24 @@ export class LiveRoom extends EventTarget {
   async onConnect() {
     const rejoin = this.joinedOnce;
     this.setStatus(rejoin ? "resyncing" : "connecting");
+    // The server puts this connection in the session's rooms before it reads the snapshot, so
+    // an update can arrive before the snapshot and be newer than it: it is held, then replayed
+    // after the snapshot by the same rules (older versions are ignored there).
+    this.early = [];
     try {
       const answer = await this.call("join", { session: this.sessionId });
       this.joinedOnce = true;
+      const early = this.early.sort((a, b) => a.version - b.version);
+      this.early = null;
       this.takeSnapshot(answer.snapshot);
+      for (const update of early) {
+        if (update.personal && !(update.version > this.state.version)) continue;
+        this.applyUpdate(update, false);
+      }
       this.setStatus("online");
       if (rejoin) this.emit("resynced");
     } catch (error) {
+      this.early = null;
       this.setStatus("offline");
       this.emit("failed", error);
     }
@@ -99,7 +111,12 @@ export class LiveRoom extends EventTarget {
   }
 
   onUpdate(update) {
-    if (!this.state || update.session !== this.sessionId) return;
+    if (update.session !== this.sessionId) return;
+    if (this.early) {
+      this.early.push(update);
+      return;
+    }
+    if (!this.state) return;
     if (this.syncing && !update.personal) {
       this.held.push(update);
       return;

@@ -3,6 +3,7 @@
 import { applicationsPanel } from "/static/js/applications.js";
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
+import { eventSettings } from "/static/js/event-settings.js";
 import { figuresPanel } from "/static/js/figures.js";
 import { formatDuration, t } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
@@ -23,6 +24,8 @@ if (requireSignIn(me, ["moderator", "admin"])) {
     selected: session.id === sessionId }, session.country_name)));
   picker.addEventListener("change", () => window.location.assign(`/moderator?session=${picker.value}`));
   figuresPanel(byId("figures"), byId("figures-body"), me.event);
+  const event = programme.events.find((item) => item.id === me.event);
+  if (event) eventSettings(byId("event-settings"), event);
   if (sessionId) startConsole(sessionId);
 }
 

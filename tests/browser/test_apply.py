@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -152,3 +153,56 @@ def test_the_form_closes_at_the_deadline(demo: Demo, open_screen: Callable[..., 
     expect(late.page.locator("#application")).to_have_count(0)
     for each in (screen, late):
         assert each.errors == []
+
+
+@pytest.mark.timeout(90)
+def test_organisers_move_the_deadlines_in_the_event_time_zone(
+    demo: Demo, open_screen: Callable[..., Screen]
+) -> None:
+    # The moderator's browser is in Tokyo; the deadlines are entered in Geneva's time.
+    moderator = open_screen(demo.invitations["moderator"], timezone_id="Asia/Tokyo")
+    page = moderator.page
+    before = event_of(demo, page)
+    url = f"{demo.base_url}/api/events/{before['id']}"
+    closes = datetime.fromisoformat(before["application_deadline"]) + timedelta(days=1)
+    geneva_wall = closes.astimezone(ZoneInfo("Europe/Zurich")).strftime("%Y-%m-%dT%H:%M")
+    try:
+        page.goto("/moderator?session=1")
+        page.locator("#event-deadlines summary").click()
+        page.get_by_label("Applications close").fill(geneva_wall)
+        page.get_by_role("button", name="Save the deadlines").click()
+        expect(page.locator("#event-settings .form-status")).to_have_text("Deadlines saved.")
+        after = event_of(demo, page)
+        assert datetime.fromisoformat(after["application_deadline"]) == closes.replace(second=0)
+        assert after["statement_deadline"] == before["statement_deadline"]
+    finally:
+        page.request.patch(
+            url,
+            data={key: before[key] for key in ("application_deadline", "statement_deadline")},
+            headers={"Origin": demo.base_url},
+        )
+    assert event_of(demo, page)["application_deadline"] == before["application_deadline"]
+
+    # The conversion itself, across both changes of summer time in Geneva and New York.
+    converted = page.evaluate(
+        """async () => {
+          const { fromZonedInput, toZonedInput } = await import("/static/js/i18n.js");
+          const cases = [["2026-12-06T23:59", "Europe/Zurich"],
+            ["2026-07-01T12:00", "Europe/Zurich"],
+            ["2026-03-29T03:30", "Europe/Zurich"], ["2026-10-25T01:30", "Europe/Zurich"],
+            ["2026-11-01T12:00", "America/New_York"], ["2026-12-01T09:00", "Asia/Tokyo"]];
+          return cases.map(([value, zone]) => {
+            const instant = fromZonedInput(value, zone);
+            return [instant.toISOString(), toZonedInput(instant, zone)];
+          });
+        }"""
+    )
+    assert converted == [
+        ["2026-12-06T22:59:00.000Z", "2026-12-06T23:59"],
+        ["2026-07-01T10:00:00.000Z", "2026-07-01T12:00"],
+        ["2026-03-29T01:30:00.000Z", "2026-03-29T03:30"],
+        ["2026-10-24T23:30:00.000Z", "2026-10-25T01:30"],
+        ["2026-11-01T17:00:00.000Z", "2026-11-01T12:00"],
+        ["2026-12-01T00:00:00.000Z", "2026-12-01T09:00"],
+    ]
+    assert moderator.errors == []
