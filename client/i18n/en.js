@@ -247,7 +247,7 @@ export default {
   "decision.rejected": "Declined",
   "review.deadline_title": "Give this speaker a later deadline",
   "review.deadline_current": "Own deadline: {date}",
-  "review.deadline_label": "New deadline (your time zone, {zone})",
+  "review.deadline_label": "New deadline (event time, {zone})",
   "review.deadline_give": "Give this deadline",
   "review.deadline_clear": "Back to the event's deadline",
   "review.deadline_needed": "Choose a date and time first.",

@@ -247,7 +247,7 @@ export default {
   "decision.rejected": "Rechazada",
   "review.deadline_title": "Dar a este orador un plazo más largo",
   "review.deadline_current": "Plazo propio: {date}",
-  "review.deadline_label": "Nuevo plazo (su zona horaria, {zone})",
+  "review.deadline_label": "Nuevo plazo (hora del evento, {zone})",
   "review.deadline_give": "Dar este plazo",
   "review.deadline_clear": "Volver al plazo del evento",
   "review.deadline_needed": "Elija primero una fecha y una hora.",

@@ -247,7 +247,7 @@ export default {
   "decision.rejected": "Refusée",
   "review.deadline_title": "Accorder un délai à cet intervenant",
   "review.deadline_current": "Délai propre : {date}",
-  "review.deadline_label": "Nouvelle échéance (votre fuseau horaire, {zone})",
+  "review.deadline_label": "Nouvelle échéance (heure de l’événement, {zone})",
   "review.deadline_give": "Accorder ce délai",
   "review.deadline_clear": "Revenir à l’échéance de l’événement",
   "review.deadline_needed": "Choisissez d’abord une date et une heure.",

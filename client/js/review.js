@@ -1,7 +1,7 @@
 // Statements awaiting review (moderators): state, preview, approve or reject with a reason.
 import { announce, errorText } from "/static/js/common.js";
 import { api, fill, h } from "/static/js/dom.js";
-import { formatMoment, t } from "/static/js/i18n.js";
+import { formatMoment, fromZonedInput, t } from "/static/js/i18n.js";
 import { previewPlayer } from "/static/js/player.js";
 
 export async function reviewPanel(container, sessionId, onReviewed = () => null) {
@@ -20,19 +20,19 @@ export async function reviewPanel(container, sessionId, onReviewed = () => null)
   const details = await Promise.all(waiting.map((statement) =>
     api(`/api/statements/${statement.id}`).catch(() => statement)));
   fill(container, h("ul", { class: "review-list" },
-    ...details.map((statement, index) => reviewItem(waiting[index], statement, () => {
+    ...details.map((statement, index) => reviewItem(waiting[index], statement, session.event, () => {
       reviewPanel(container, sessionId, onReviewed);
       onReviewed();
     }))));
 }
 
-function reviewItem(slot, statement, reviewed) {
+function reviewItem(slot, statement, event, reviewed) {
   const name = slot.organisation.name;
   const item = h("li", { class: "review-item", dataset: { statement: String(slot.id) } },
     h("p", {}, h("strong", {}, name), slot.title ? ` — ${slot.title}` : ""),
     h("p", { class: "state" }, t("statement.state", { state: t(`state.${statement.state ?? slot.state}`) }),
       statement.review === "rejected" ? ` · ${t("review.rejected")}` : ""));
-  item.append(deadlineForm(slot, statement, reviewed));
+  item.append(deadlineForm(slot, statement, event, reviewed));
   if (statement.state !== "ready" || !statement.media) return item;
   item.append(previewPlayer(statement.media, t("review.preview_label", { name })));
   const reasonId = `review-reason-${slot.id}`;
@@ -63,17 +63,18 @@ function reviewItem(slot, statement, reviewed) {
 }
 
 /** A later deadline for this one speaker (the event's applies to everyone else). The time is
- * entered in the moderator's own time zone, and said back with its zone. */
-function deadlineForm(slot, statement, changed) {
+ * entered in the event's time zone, and said back with its zone. */
+function deadlineForm(slot, statement, event, changed) {
   const name = slot.organisation.name;
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // In the event's time zone, as the event's own deadlines are.
+  const zone = event?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const inputId = `deadline-${slot.id}`;
   const input = h("input", { type: "datetime-local", id: inputId });
   const status = h("p", { class: "form-status", role: "status" });
   const save = async (until) => {
     try {
       await api(`/api/statements/${slot.id}/deadline`, { method: "PUT", json: { until } });
-      announce(until ? t("review.deadline_saved", { name, date: formatMoment(new Date(until)) })
+      announce(until ? t("review.deadline_saved", { name, date: formatMoment(new Date(until), zone) })
         : t("review.deadline_cleared", { name }));
       changed();
     } catch (error) {
@@ -81,8 +82,8 @@ function deadlineForm(slot, statement, changed) {
     }
   };
   const give = () => {
-    const chosen = input.value ? new Date(input.value) : null;
-    if (!chosen || Number.isNaN(chosen.getTime())) {
+    const chosen = input.value ? fromZonedInput(input.value, zone) : null;
+    if (!chosen) {
       status.textContent = t("review.deadline_needed");
       input.focus();
       return;
@@ -91,7 +92,7 @@ function deadlineForm(slot, statement, changed) {
   };
   return h("details", { class: "deadline-extension", open: statement.deadline ? true : null },
     h("summary", {}, statement.deadline
-      ? t("review.deadline_current", { date: formatMoment(new Date(statement.deadline)) })
+      ? t("review.deadline_current", { date: formatMoment(new Date(statement.deadline), zone) })
       : t("review.deadline_title")),
     h("label", { for: inputId }, t("review.deadline_label", { zone })), input,
     h("div", { class: "button-row" },

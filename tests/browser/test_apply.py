@@ -7,7 +7,7 @@ from __future__ import annotations
 import email
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Demo, Screen
 
 SESSION = 7  # no other browser test uses this session
+EXTENDED_SESSION = 8  # nor this one
 ORGANISATION = "Ligue des droits humains « Espoir »"
 CONTACT = "nadia.haddad@example.org"
 APPLICANT_ZONE = "America/New_York"
@@ -182,6 +183,23 @@ def test_organisers_move_the_deadlines_in_the_event_time_zone(
             headers={"Origin": demo.base_url},
         )
     assert event_of(demo, page)["application_deadline"] == before["application_deadline"]
+
+    # One speaker gets more time, entered in Geneva's time too; then the event's again.
+    speaker = demo.speaker(EXTENDED_SESSION)
+    page.goto(f"/moderator?session={EXTENDED_SESSION}")
+    item = page.locator(f"#review [data-statement='{speaker['statement']}']")
+    item.locator("summary").click()
+    item.get_by_label("New deadline (event time, Europe/Zurich)").fill("2030-01-15T18:30")
+    item.get_by_role("button", name="Give this deadline").click()
+    expect(item.locator("summary")).to_contain_text("Own deadline")
+    statement = page.request.get(f"{demo.base_url}/api/statements/{speaker['statement']}").json()
+    assert datetime.fromisoformat(statement["deadline"]) == datetime(
+        2030, 1, 15, 17, 30, tzinfo=UTC
+    )
+    item.get_by_role("button", name="Back to the event's deadline").click()
+    expect(item.locator("summary")).to_have_text("Give this speaker a later deadline")
+    statement = page.request.get(f"{demo.base_url}/api/statements/{speaker['statement']}").json()
+    assert statement["deadline"] is None
 
     # The conversion itself, across both changes of summer time in Geneva and New York.
     converted = page.evaluate(
