@@ -148,7 +148,9 @@ async def _organisation(session: AsyncSession, request: InvitationRequest) -> Or
         )
         session.add(organisation)
         await session.flush()
-    elif organisation.scope is None and request.organisation_scope is not None:
+    elif request.organisation_scope is not None:
+        # The latest word on where the organisation works is the organisers' (or the accepted
+        # application's); its name and kind are those it was first invited with.
         organisation.scope = request.organisation_scope
     return organisation
 

@@ -4,7 +4,7 @@ What counts (docs/architecture.md, "Event figures"):
 - a *speaker* is a statement slot: one organisation speaking in one country session, whether
   or not its recording has arrived. An organisation in two sessions counts twice; the distinct
   organisations are counted apart. Kind and scope are the organisation's; an organisation
-  invited directly may have no scope, and counts as `unknown`.
+  invited without one has no scope, and counts as `unknown`.
 - a *question* is every question a delegate asked, whatever became of it; `asked` is their
   number and each status is counted apart (they add up to `asked`).
 Every kind, scope and status is present, zero or not, so that a table or chart never has to

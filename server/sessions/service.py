@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.countries import country_name
+from server.deadlines import parse_moment
 from server.errors import Conflict, Invalid, NotFound
 from server.models import CountrySession, Event, Mission, Statement
 
@@ -138,15 +139,7 @@ async def set_max_speakers(
 def parse_deadline(body: dict[str, Any], name: str) -> datetime | None:
     """An ISO 8601 date and time with its time zone, or null for no deadline."""
     raw = body[name]
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(raw))
-    except ValueError as error:
-        raise Invalid(f"'{name}' is an ISO 8601 date and time.") from error
-    if moment.tzinfo is None:
-        raise Invalid(f"'{name}' needs its time zone (for example +01:00 or Z).")
-    return moment
+    return None if raw is None else parse_moment(raw, name)
 
 
 async def set_deadlines(session: AsyncSession, event_id: int, body: dict[str, Any]) -> Event:

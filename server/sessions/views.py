@@ -129,7 +129,9 @@ async def create_invitation(request: web.Request) -> web.Response:
         organisation_name=_optional(body, "organisation"),
         organisation_kind=_choice(OrganisationKind, body.get("kind", "cso"), "kind"),
         organisation_country=_optional(body, "organisation_country"),
-        organisation_scope=_choice(Scope, body["scope"], "scope") if body.get("scope") else None,
+        organisation_scope=None
+        if body.get("scope") is None
+        else _choice(Scope, body["scope"], "scope"),
         statement_title=_optional(body, "title") or "",
     )
     settings = request.app[SETTINGS]

@@ -3,10 +3,9 @@ organisers grant one speaker (a later deadline)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiohttp import web
 
+from server.deadlines import parse_moment
 from server.errors import Invalid
 from server.keys import DATABASE
 from server.models import Consent, Statement
@@ -45,14 +44,7 @@ async def extend_deadline(request: web.Request) -> web.Response:
     """`{"until": ISO 8601 with a time zone}` or `{"until": null}` to fall back to the event's."""
     body = await read_json_object(request)
     raw = body.get("until")
-    until = None
-    if raw is not None:
-        try:
-            until = datetime.fromisoformat(str(raw))
-        except ValueError as error:
-            raise Invalid("'until' is an ISO 8601 date and time.") from error
-        if until.tzinfo is None:
-            raise Invalid("'until' needs its time zone (for example +01:00 or Z).")
+    until = None if raw is None else parse_moment(raw, "until")
     async with request.app[DATABASE].write() as session:
         statement = await session.get(Statement, statement_scope_of(request).statement_id)
         assert statement is not None, "the permission check found it"

@@ -53,8 +53,8 @@ def statement_detail(statement: Statement, *, for_organiser: bool) -> dict[str, 
             "review_reason": statement.review_reason,
             "publication": statement.publication.value,
             "show_speaker_name": statement.show_speaker_name,
-            # This speaker's own later deadline, when the organisers gave one; otherwise the
-            # event's `statement_deadline` applies.
+            # This speaker's own deadline, when the organisers gave one: uploads close at the
+            # later of it and the event's `statement_deadline` (choices.due_at).
             "deadline": statement.deadline.isoformat() if statement.deadline else None,
             "media": media_json(statement.id, statement.media),
             "on_screen": media_json(statement.id, statement.approved_media),

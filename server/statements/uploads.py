@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.db import Database
+from server.deadlines import due_at
 from server.errors import (
     BadRequest,
     ChecksumMismatch,
@@ -315,8 +316,7 @@ def _write(handle: BinaryIO, block: list[bytes], digest: hashlib._Hash | None) -
 
 
 def _check_deadline(statement: Statement, principal: Principal, now: datetime) -> None:
-    # A speaker's own extension, when the organisers gave one, replaces the event's deadline.
-    deadline = statement.deadline or statement.country_session.event.statement_deadline
+    deadline = due_at(statement.deadline, statement.country_session.event.statement_deadline)
     if deadline is not None and now > deadline and not principal.is_organiser:
         raise Forbidden(
             "The deadline for statements has passed; ask the organisers.",

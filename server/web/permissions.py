@@ -170,7 +170,7 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
         session_id = request.match_info.get("session_id", "")
         # A path that cannot name a session falls through to the handler's 404. The programme
         # is public, so telling "no such session" from "not yours" gives nothing away.
-        if session_id.isdigit() and not principal.may_enter(int(session_id)):
+        if _is_id(session_id) and not principal.may_enter(int(session_id)):
             async with request.app[DATABASE].read() as session:
                 if await session.get(CountrySession, int(session_id)) is None:
                     raise NotFound("No such session.")
@@ -187,7 +187,7 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
 async def check_event(request: web.Request, principal: Principal) -> None:
     """The caller must belong to the `{event_id}` in the path: 404 unknown, 403 another's."""
     event_id = request.match_info.get("event_id", "")
-    if not event_id.isdigit() or int(event_id) == principal.event_id:
+    if not _is_id(event_id) or int(event_id) == principal.event_id:
         return  # a path that cannot name an event falls through to the handler's 404
     async with request.app[DATABASE].read() as session:
         if await session.get(Event, int(event_id)) is None:
@@ -245,9 +245,14 @@ async def _statement_id(request: web.Request, session: AsyncSession) -> int:
                 "Upload-Metadata must name the statement ('statement' key).",
                 code="statement_required",
             )
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+    if not _is_id(raw):
         raise NotFound("No such statement.")
     return int(raw)
+
+
+def _is_id(raw: str) -> bool:
+    """Whether a path segment can name a row (ids fit a signed 64-bit integer)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18
 
 
 def statement_scope_of(request: web.Request) -> StatementScope:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp.test_utils import TestClient
 
 from tests.factories import Seed
@@ -51,3 +53,20 @@ async def test_static_files_do_not_escape_the_client_folder(client: Client) -> N
     for path in ("/static/../pyproject.toml", "/static/%2e%2e/pyproject.toml"):
         response = await client.get(path)
         assert response.status in (403, 404), path
+
+
+async def test_ids_too_large_for_the_database_are_not_found(
+    client: Client, seeded: Seed, bearer: Callable[[str], Awaitable[dict[str, str]]]
+) -> None:
+    moderator = await bearer("moderator")
+    huge = "9" * 25
+    for path in (
+        f"/api/sessions/{huge}/record",
+        f"/api/sessions/{huge}/applications",
+        f"/api/events/{huge}/figures",
+        f"/api/statements/{huge}",
+    ):
+        response = await client.get(path, headers=moderator)
+        assert response.status == 404, path
+    patched = await client.patch(f"/api/events/{huge}", json={}, headers=moderator)
+    assert patched.status == 404

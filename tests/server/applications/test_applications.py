@@ -307,6 +307,8 @@ async def test_organisers_set_the_event_deadlines(
         {"application_deadline": "2030-02-01T23:59"},  # no time zone
         {"application_deadline": "tomorrow"},
         {"statement_deadline": (closes - timedelta(days=1)).isoformat()},  # before the call ends
+        {"application_deadline": "0001-01-01T00:00:00+14:00"},  # would not fit the database
+        {"statement_deadline": "9999-12-31T23:59:59+00:00"},
     ):
         refused = await client.patch(url, json=bad, headers=moderator)
         assert refused.status == 422, bad
@@ -333,8 +335,9 @@ async def test_a_speaker_invited_directly_can_say_national_or_international(
     moderator = await bearer("moderator")
     url = f"/api/sessions/{seeded.session_id}/invitations"
     invitation = {"role": "speaker", "organisation": "Amnesty Belgique", "kind": "cso"}
-    refused = await client.post(url, json={**invitation, "scope": "regional"}, headers=moderator)
-    assert refused.status == 422
+    for bad in ("regional", "", 0, False):
+        refused = await client.post(url, json={**invitation, "scope": bad}, headers=moderator)
+        assert refused.status == 422, bad
     invited = await client.post(
         url, json={**invitation, "scope": "international"}, headers=moderator
     )
@@ -345,3 +348,27 @@ async def test_a_speaker_invited_directly_can_say_national_or_international(
     scopes = {speaker["organisation"]: speaker["scope"] for speaker in record["speakers"]}
     assert scopes["Amnesty Belgique"] == "international"
     assert len(scopes) == 2  # the refused invitation created nobody
+
+
+async def test_an_earlier_own_deadline_never_shortens_the_events(
+    client: Client, seeded: Seed, bearer: Bearer, clips: Clips
+) -> None:
+    await set_deadlines(
+        client.server.app[DATABASE], statement_deadline=utcnow() + timedelta(hours=1)
+    )
+    moderator = await bearer("moderator")
+    url = f"/api/statements/{seeded.statement_id}/deadline"
+    earlier = (utcnow() - timedelta(seconds=1)).isoformat()
+    assert (await client.put(url, json={"until": earlier}, headers=moderator)).status == 200
+    for bad in ("1900-01-01T00:00:00+00:00", "not a date", "2030-01-01T10:00"):
+        refused = await client.put(url, json={"until": bad}, headers=moderator)
+        assert refused.status == 422, bad
+    speaker = await bearer("speaker")
+    detail = await (
+        await client.get(f"/api/statements/{seeded.statement_id}", headers=speaker)
+    ).json()
+    assert datetime.fromisoformat(detail["deadline"]) == datetime.fromisoformat(earlier)
+    # Its own deadline has passed but the event's has not: the speaker can still upload.
+    await tus_upload(client, speaker, seeded.statement_id, clips.landscape)
+    statement = await wait_for(client, speaker, seeded.statement_id, "ready", "failed")
+    assert statement["state"] == "ready"

@@ -1,0 +1,31 @@
+"""Deadlines: reading them from requests, and when a speaker's uploads close."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from server.errors import Invalid
+
+# Deadlines outside these years are typing mistakes (and some would not fit the database).
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def due_at(own: datetime | None, event: datetime | None) -> datetime | None:
+    """When a speaker's uploads close: the event's deadline, or the speaker's own when it is
+    later (an extension never shortens); None when the event has no deadline."""
+    if event is None or own is None:
+        return event
+    return max(own, event)
+
+
+def parse_moment(raw: object, name: str) -> datetime:
+    """An ISO 8601 date and time with its time zone, in a plausible year."""
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError as error:
+        raise Invalid(f"'{name}' is an ISO 8601 date and time.") from error
+    if moment.tzinfo is None:
+        raise Invalid(f"'{name}' needs its time zone (for example +01:00 or Z).")
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise Invalid(f"'{name}' must fall between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    return moment
