@@ -302,4 +302,5 @@ export default {
   "event.save": "Save the deadlines",
   "event.saved": "Deadlines saved.",
   "event.bad_time": "Enter a date and a time.",
+  "event.unchanged": "Nothing to save: the deadlines are unchanged.",
 };

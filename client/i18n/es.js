@@ -302,4 +302,5 @@ export default {
   "event.save": "Guardar los plazos",
   "event.saved": "Plazos guardados.",
   "event.bad_time": "Indique una fecha y una hora.",
+  "event.unchanged": "Nada que guardar: los plazos no han cambiado.",
 };

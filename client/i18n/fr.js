@@ -302,4 +302,5 @@ export default {
   "event.save": "Enregistrer les échéances",
   "event.saved": "Échéances enregistrées.",
   "event.bad_time": "Indiquez une date et une heure.",
+  "event.unchanged": "Rien à enregistrer : les échéances n’ont pas changé.",
 };

@@ -6,6 +6,8 @@ import { api, fill, h } from "/static/js/dom.js";
 import { formatMoment, lang, t } from "/static/js/i18n.js";
 
 const OPEN_DECISIONS = new Set(["pending", "waitlisted"]);
+// Messages being written, by application: a redraw (after another decision) keeps them.
+const drafts = new Map();
 const regions = typeof Intl.DisplayNames === "function"
   ? new Intl.DisplayNames([lang], { type: "region" }) : null;
 
@@ -14,7 +16,8 @@ function countryName(code) {
 }
 
 /** Draw the panel into `container`; `onAccepted` runs after a speaker was accepted. */
-export async function applicationsPanel(container, sessionId, onAccepted = () => null, said = "") {
+export async function applicationsPanel(container, sessionId, onAccepted = () => null,
+  said = "", focusId = null) {
   let applications;
   let session;
   try {
@@ -24,11 +27,12 @@ export async function applicationsPanel(container, sessionId, onAccepted = () =>
     fill(container, h("p", {}, errorText(error)));
     return;
   }
-  const redraw = (message) => applicationsPanel(container, sessionId, onAccepted, message);
+  const redraw = (message, focus) => applicationsPanel(container, sessionId, onAccepted, message,
+    focus);
   const speakers = session.statements.length;
   const full = speakers >= session.max_speakers;
   fill(container,
-    h("p", { class: "form-status", role: "status" }, said),
+    h("p", { class: "form-status", id: `applications-status-${sessionId}`, tabindex: "-1" }, said),
     h("p", { class: full ? "cap full" : "cap" },
       t("applications.cap", { count: speakers, max: session.max_speakers })),
     capForm(session, redraw),
@@ -36,6 +40,8 @@ export async function applicationsPanel(container, sessionId, onAccepted = () =>
       ? h("ul", { class: "application-list" }, ...applications.map((application) =>
         applicationItem(application, sessionId, full, redraw, onAccepted)))
       : h("p", { class: "empty" }, t("applications.none")));
+  // After a redraw, focus goes back where the moderator was (or to what was said).
+  if (focusId) document.getElementById(focusId)?.focus();
 }
 
 function applicationItem(application, sessionId, full, redraw, onAccepted) {
@@ -55,6 +61,8 @@ function applicationItem(application, sessionId, full, redraw, onAccepted) {
   if (!OPEN_DECISIONS.has(application.decision)) return item;
   const messageId = `application-message-${application.application}`;
   const message = h("textarea", { id: messageId, rows: 2, maxlength: 2000 });
+  message.value = drafts.get(application.application) ?? "";
+  message.addEventListener("input", () => drafts.set(application.application, message.value));
   const status = h("p", { class: "form-status", role: "status" });
   const buttons = [];
   const decide = async (decision) => {
@@ -66,9 +74,10 @@ function applicationItem(application, sessionId, full, redraw, onAccepted) {
       const key = decision !== "accepted" ? "applications.decided"
         : decided.mailed ? "applications.accepted_mailed" : "applications.accepted_not_mailed";
       const said = t(key, { organisation: application.organisation });
+      drafts.delete(application.application);
       announce(said);
       if (decision === "accepted") onAccepted();
-      redraw(said);
+      redraw(said, `applications-status-${sessionId}`);
     } catch (error) {
       for (const button of buttons) button.disabled = false;
       status.textContent = errorText(error);
@@ -100,7 +109,9 @@ function capForm(session, redraw) {
     try {
       const saved = await api(`/api/sessions/${session.id}`, { method: "PATCH",
         json: { max_speakers: Number(input.value) } });
-      redraw(t("applications.cap_saved", { max: saved.max_speakers }));
+      const said = t("applications.cap_saved", { max: saved.max_speakers });
+      announce(said);
+      redraw(said, inputId);
     } catch (error) {
       status.textContent = errorText(error);
     }

@@ -82,20 +82,35 @@ function deadlines(event) {
   return rows.length ? h("dl", { class: "deadlines" }, ...rows) : null;
 }
 
-function showClosed(event, message) {
+function showClosed(event) {
   fill(byId("call"), h("section", { class: "notice call-closed", role: "status" },
     h("h2", {}, t("apply.closed_title")),
-    h("p", {}, message ?? t("apply.closed", {
-      time: formatMoment(new Date(event.application_deadline), event.timezone) })),
+    event.application_deadline ? h("p", {}, t("apply.closed", {
+      time: formatMoment(new Date(event.application_deadline), event.timezone) })) : null,
     h("p", {}, h("a", { href: "/" }, t("notice.home")))));
+}
+
+/** The event as the server has it now (the organisers may have moved the deadline). */
+async function latest(event) {
+  try {
+    const programme = await api("/api/sessions");
+    return programme.events.find((item) => item.id === event.id) ?? event;
+  } catch {
+    return event;
+  }
 }
 
 function closeForm(event) {
   const form = byId("application");
   if (!form) return;
   for (const control of form.elements) control.disabled = true;
-  form.before(h("p", { class: "notice call-closed", role: "alert" }, t("apply.closed", {
-    time: formatMoment(new Date(event.application_deadline), event.timezone) })));
+  if (form.previousElementSibling?.classList.contains("call-closed")) return;
+  const notice = h("div", { class: "notice call-closed", role: "alert", tabindex: "-1" },
+    h("h2", {}, t("apply.closed_title")),
+    event.application_deadline ? h("p", {}, t("apply.closed", {
+      time: formatMoment(new Date(event.application_deadline), event.timezone) })) : null);
+  form.before(notice);
+  notice.focus();
 }
 
 // -- the form --------------------------------------------------------------------------------
@@ -222,6 +237,7 @@ function showProblems(form, found) {
     return;
   }
   for (const [name, message] of found) {
+    if (!name) continue;
     const error = byId(`error-${name}`);
     if (error) {
       error.textContent = message;
@@ -233,11 +249,12 @@ function showProblems(form, found) {
   }
   fill(summary,
     h("h2", {}, t("apply.problems", { count: found.length })),
-    h("ul", {}, ...found.map(([name, message]) => h("li", {},
-      h("a", { href: `#field-${name}`, onclick: (click) => {
+    h("ul", {}, ...found.map(([name, message]) => h("li", {}, name
+      ? h("a", { href: `#field-${name}`, onclick: (click) => {
         click.preventDefault();
         byId(`field-${name}`)?.focus();
-      } }, message)))));
+      } }, message)
+      : message))));
   summary.hidden = false;
   summary.focus();
 }
@@ -258,12 +275,13 @@ async function send(form, event) {
     button.disabled = false;
     status.textContent = "";
     if (error.code === "applications_closed") {
-      showClosed(event, errorText(error));
+      // What was typed stays on screen (disabled), under the notice.
+      closeForm(await latest(event));
       return;
     }
-    const name = CODE_FIELDS[error.code];
+    // The server's message (in English) for what it found; a field only when it names one.
     const message = error.status ? errorText(error) : t("apply.offline");
-    showProblems(form, [[name ?? "organisation", message]]);
+    showProblems(form, [[CODE_FIELDS[error.code] ?? null, message]]);
     return;
   }
   showReceived(received, application);

@@ -9,7 +9,8 @@ const KINDS = ["cso", "nhri", "coalition"];
 const SCOPES = ["national", "international", "unknown"];
 const OPEN = ["pending", "approved", "on_air"];
 const MISSIONS_CHARTED = 10;
-const regions = new Intl.DisplayNames([lang], { type: "region" });
+const regions = typeof Intl.DisplayNames === "function"
+  ? new Intl.DisplayNames([lang], { type: "region" }) : null;
 
 /** Load the figures into `details` every time it is opened (they change during a session). */
 export function figuresPanel(details, body, eventId) {
@@ -30,7 +31,7 @@ export function figuresPanel(details, body, eventId) {
 /** A country's name in the page's language (the server's English name as a fallback). */
 function countryName(code, fallback) {
   try {
-    return regions.of(code) ?? fallback;
+    return regions?.of(code) ?? fallback;
   } catch {
     return fallback;
   }

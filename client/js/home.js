@@ -65,7 +65,7 @@ async function showProgramme(me) {
   byId("calendar").href = "/api/sessions.ics";
   byId("calendar").hidden = false;
   const closesAt = event.application_deadline ? new Date(event.application_deadline) : null;
-  if (closesAt && Date.now() < closesAt.getTime()) {
+  if (closesAt && Date.now() <= closesAt.getTime()) {
     const link = byId("apply-link");
     link.textContent = t("home.apply", { time: formatMoment(closesAt, event.timezone) });
     link.hidden = false;

@@ -89,17 +89,22 @@ export function toZonedInput(date, timeZone) {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
-/** The instant at which the clocks of `timeZone` show `value` ("YYYY-MM-DDTHH:MM"). */
+/** The instant at which the clocks of `timeZone` show `value` ("YYYY-MM-DDTHH:MM"), as
+ * Temporal's "compatible" choice: a time that happens twice (summer time ending) is the first
+ * of the two; a time that never happens (summer time starting) moves forward by the gap. */
 export function fromZonedInput(value, timeZone) {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
   if (!match) return null;
   const [year, month, day, hour, minute, second] = match.slice(1).map((n) => Number(n ?? 0));
   const wall = Date.UTC(year, month - 1, day, hour, minute, second);
-  // Take the zone's offset at a first guess, then again at the corrected instant (the two differ
-  // only across a change of summer time).
-  let instant = wall - offsetOf(new Date(wall), timeZone);
-  instant = wall - offsetOf(new Date(instant), timeZone);
-  return new Date(instant);
+  const DAY = 86_400_000;
+  // The zone's offsets a day either side: the instant is the wall time less one of them.
+  const before = wall - offsetOf(new Date(wall - DAY), timeZone);
+  const after = wall - offsetOf(new Date(wall + DAY), timeZone);
+  const shown = value.slice(0, 16);
+  const real = [before, after].filter((instant) =>
+    toZonedInput(new Date(instant), timeZone) === shown);
+  return new Date(real.length ? Math.min(...real) : before);
 }
 
 function offsetOf(date, timeZone) {

@@ -4,6 +4,9 @@ import { api, fill, h } from "/static/js/dom.js";
 import { formatMoment, fromZonedInput, t } from "/static/js/i18n.js";
 import { previewPlayer } from "/static/js/player.js";
 
+const deadlineDrafts = new Map(); // statement id → the date and time being entered
+const openDeadlines = new Set(); // statements whose deadline section the moderator opened
+
 export async function reviewPanel(container, sessionId, onReviewed = () => null) {
   let session;
   try {
@@ -70,10 +73,15 @@ function deadlineForm(slot, statement, event, changed) {
   const zone = event?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const inputId = `deadline-${slot.id}`;
   const input = h("input", { type: "datetime-local", id: inputId });
+  // The panel is redrawn when any statement changes: what was being typed, and whether the
+  // section was open, survive that.
+  input.value = deadlineDrafts.get(slot.id) ?? "";
+  input.addEventListener("input", () => deadlineDrafts.set(slot.id, input.value));
   const status = h("p", { class: "form-status", role: "status" });
   const save = async (until) => {
     try {
       await api(`/api/statements/${slot.id}/deadline`, { method: "PUT", json: { until } });
+      deadlineDrafts.delete(slot.id);
       announce(until ? t("review.deadline_saved", { name, date: formatMoment(new Date(until), zone) })
         : t("review.deadline_cleared", { name }));
       changed();
@@ -83,14 +91,15 @@ function deadlineForm(slot, statement, event, changed) {
   };
   const give = () => {
     const chosen = input.value ? fromZonedInput(input.value, zone) : null;
-    if (!chosen) {
+    if (!chosen || input.validity.badInput) {
       status.textContent = t("review.deadline_needed");
       input.focus();
       return;
     }
     save(chosen.toISOString());
   };
-  return h("details", { class: "deadline-extension", open: statement.deadline ? true : null },
+  const details = h("details", { class: "deadline-extension",
+    open: statement.deadline || openDeadlines.has(slot.id) ? true : null },
     h("summary", {}, statement.deadline
       ? t("review.deadline_current", { date: formatMoment(new Date(statement.deadline), zone) })
       : t("review.deadline_title")),
@@ -101,4 +110,9 @@ function deadlineForm(slot, statement, event, changed) {
       statement.deadline ? h("button", { type: "button", class: "secondary",
         onclick: () => save(null) }, t("review.deadline_clear")) : null),
     status);
+  details.addEventListener("toggle", () => {
+    if (details.open) openDeadlines.add(slot.id);
+    else openDeadlines.delete(slot.id);
+  });
+  return details;
 }

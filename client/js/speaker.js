@@ -14,6 +14,7 @@ const me = await setupPage();
 const uploads = new Map(); // statement id → StatementUpload under way
 const answerDrafts = new Map(); // question id → text being written
 const consentDrafts = new Map(); // statement id → the choices on screen (a redraw keeps them)
+const consentSaid = new Map(); // statement id → "saved", until the choices change again
 
 if (requireSignIn(me, ["speaker"])) {
   const sessions = (await Promise.all((me.sessions ?? []).map((id) =>
@@ -53,7 +54,8 @@ async function refreshStatement(card, statementId) {
     fill(card, h("p", {}, errorText(error)));
     return;
   }
-  drawStatement(card, statement);
+  // Redrawn every two seconds while processing: the speaker's place (focus) is kept.
+  keepFocus(() => drawStatement(card, statement));
   if (statement.state === "processing" && !card.dataset.polling) {
     // The live room also sends `progress`; polling keeps this page right without it.
     card.dataset.polling = "1";
@@ -65,10 +67,13 @@ async function refreshStatement(card, statementId) {
 }
 
 function drawStatement(card, statement) {
-  // The speaker's own later deadline, when the organisers gave one, replaces the event's.
-  const due = statement.deadline ?? card.dataset.eventDeadline;
-  const deadline = due ? new Date(due) : null;
-  const open = !deadline || Date.now() < deadline.getTime();
+  // Uploads close at the event's deadline, or at the speaker's own when the organisers gave a
+  // later one (as the server decides: server/deadlines.py).
+  const eventDeadline = card.dataset.eventDeadline ? new Date(card.dataset.eventDeadline) : null;
+  const own = statement.deadline ? new Date(statement.deadline) : null;
+  const extended = Boolean(eventDeadline && own && own > eventDeadline);
+  const deadline = extended ? own : eventDeadline;
+  const open = !deadline || Date.now() <= deadline.getTime();
   const title = statement.title || t("speaker.statement");
   const progressValue = statement.state === "processing" ? statement.progress ?? 0 : null;
   fill(card,
@@ -83,7 +88,7 @@ function drawStatement(card, statement) {
     statement.review === "rejected" && statement.review_reason
       ? h("p", { class: "error" }, t("speaker.review_reason", { reason: statement.review_reason })) : null,
     statement.media ? previewPlayer(statement.media, t("speaker.preview_label", { title })) : null,
-    statement.deadline ? h("p", { class: "deadline extended" }, t("speaker.deadline_extended", {
+    extended ? h("p", { class: "deadline extended" }, t("speaker.deadline_extended", {
       date: formatMoment(deadline) })) : null,
     open ? uploadForm(card, statement) : h("p", {}, t("speaker.deadline_passed")),
     statement.state === "ready" && open ? captionsForm(statement) : null,
@@ -180,19 +185,25 @@ function consentForm(statement) {
     publication: statement.publication, show_speaker_name: Boolean(statement.show_speaker_name) };
   const showName = h("input", { type: "checkbox", id: `show-name-${statement.id}`,
     checked: chosen.show_speaker_name });
-  const status = h("p", { class: "form-status", role: "status" });
+  const status = h("p", { class: "form-status", role: "status" }, consentSaid.get(statement.id) ?? "");
   const form = h("form", { class: "consent-form" },
     h("fieldset", {},
       h("legend", {}, t("consent.publication")),
       ...["public", "participants", "none"].map((value) => h("label", { class: "choice" },
-        h("input", { type: "radio", name, value, checked: chosen.publication === value }),
+        h("input", { type: "radio", name, value, id: `${name}-${value}`,
+          checked: chosen.publication === value }),
         " ", t(`consent.${value}`)))),
     h("label", { class: "choice" }, showName, " ", t("consent.show_name")),
-    h("button", { type: "submit", class: "secondary" }, t("consent.save")), status);
+    h("button", { type: "submit", class: "secondary", id: `consent-save-${statement.id}` },
+      t("consent.save")), status);
   const read = () => ({
     publication: form.querySelector(`input[name="${name}"]:checked`)?.value ?? "none",
     show_speaker_name: showName.checked });
-  form.addEventListener("change", () => consentDrafts.set(statement.id, read()));
+  form.addEventListener("change", () => {
+    consentDrafts.set(statement.id, read());
+    consentSaid.delete(statement.id);
+    status.textContent = "";
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const choices = read();
@@ -200,6 +211,7 @@ function consentForm(statement) {
       await api(`/api/statements/${statement.id}/consent`, { method: "PUT", json: choices });
       // Kept: a redraw from a reply fetched before this save must not bring back the old choice.
       consentDrafts.set(statement.id, choices);
+      consentSaid.set(statement.id, t("consent.saved"));
       status.textContent = t("consent.saved");
     } catch (error) {
       status.textContent = errorText(error);

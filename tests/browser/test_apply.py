@@ -201,26 +201,80 @@ def test_organisers_move_the_deadlines_in_the_event_time_zone(
     statement = page.request.get(f"{demo.base_url}/api/statements/{speaker['statement']}").json()
     assert statement["deadline"] is None
 
-    # The conversion itself, across both changes of summer time in Geneva and New York.
-    converted = page.evaluate(
-        """async () => {
-          const { fromZonedInput, toZonedInput } = await import("/static/js/i18n.js");
-          const cases = [["2026-12-06T23:59", "Europe/Zurich"],
-            ["2026-07-01T12:00", "Europe/Zurich"],
-            ["2026-03-29T03:30", "Europe/Zurich"], ["2026-10-25T01:30", "Europe/Zurich"],
-            ["2026-11-01T12:00", "America/New_York"], ["2026-12-01T09:00", "Asia/Tokyo"]];
-          return cases.map(([value, zone]) => {
-            const instant = fromZonedInput(value, zone);
-            return [instant.toISOString(), toZonedInput(instant, zone)];
-          });
-        }"""
-    )
-    assert converted == [
-        ["2026-12-06T22:59:00.000Z", "2026-12-06T23:59"],
-        ["2026-07-01T10:00:00.000Z", "2026-07-01T12:00"],
-        ["2026-03-29T01:30:00.000Z", "2026-03-29T03:30"],
-        ["2026-10-24T23:30:00.000Z", "2026-10-25T01:30"],
-        ["2026-11-01T17:00:00.000Z", "2026-11-01T12:00"],
-        ["2026-12-01T00:00:00.000Z", "2026-12-01T09:00"],
+    # The conversion itself, against Python's zoneinfo (fold=0: the first of a repeated time;
+    # a time skipped by summer time counts with the offset before the change, so it moves
+    # forward): plain times, and both changes of summer time in Geneva and New York.
+    cases = [
+        ("2026-12-06T23:59", "Europe/Zurich"),
+        ("2026-07-01T12:00", "Europe/Zurich"),
+        ("2026-03-29T02:30", "Europe/Zurich"),  # skipped
+        ("2026-03-29T03:30", "Europe/Zurich"),
+        ("2026-10-25T02:30", "Europe/Zurich"),  # happens twice
+        ("2026-10-25T01:30", "Europe/Zurich"),
+        ("2026-03-08T02:30", "America/New_York"),  # skipped
+        ("2026-11-01T01:30", "America/New_York"),  # happens twice
+        ("2026-12-01T09:00", "Asia/Tokyo"),
     ]
+    converted = page.evaluate(
+        """async (cases) => {
+          const { fromZonedInput } = await import("/static/js/i18n.js");
+          return cases.map(([value, zone]) => fromZonedInput(value, zone).toISOString());
+        }""",
+        [list(case) for case in cases],
+    )
+    expected = [
+        datetime.fromisoformat(value)
+        .replace(tzinfo=ZoneInfo(zone), fold=0)
+        .astimezone(UTC)
+        .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        for value, zone in cases
+    ]
+    assert converted == expected
     assert moderator.errors == []
+
+
+@pytest.mark.timeout(90)
+def test_an_application_sent_after_the_call_closed_stays_on_screen(
+    demo: Demo, open_screen: Callable[..., Screen]
+) -> None:
+    applicant = open_screen()
+    page = applicant.page
+    page.goto("/apply")
+    page.get_by_label("Name of the organisation").fill("Late Coalition")
+    page.locator("input[name=kind][value=coalition]").check()
+    page.locator("input[name=scope][value=international]").check()
+    page.locator(f"input[name=sessions][value='{SESSION}']").check()
+    page.get_by_label("Name", exact=True).fill("Sam Late")
+    page.get_by_label("E-mail address").fill("sam@example.org")
+    page.get_by_label("The issues you would raise").fill("Freedom of assembly.")
+    page.locator("#field-consent").check()
+
+    # Meanwhile the organisers close the call a minute ago.
+    moderator = open_screen(demo.invitations["moderator"])
+    before = event_of(demo, moderator.page)
+    url = f"{demo.base_url}/api/events/{before['id']}"
+    closed_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    try:
+        moderator.page.request.patch(
+            url,
+            data={"application_deadline": closed_at.isoformat()},
+            headers={"Origin": demo.base_url},
+        )
+        page.get_by_role("button", name="Send the application").click()
+        notice = page.locator(".call-closed")
+        expect(notice).to_contain_text("The call for applications is closed")
+        expect(notice).to_be_focused()
+        # What was typed is still there to copy, and nothing was recorded.
+        expect(page.get_by_label("Name of the organisation")).to_have_value("Late Coalition")
+        expect(page.get_by_label("Name of the organisation")).to_be_disabled()
+        listed = moderator.page.request.get(
+            f"{demo.base_url}/api/sessions/{SESSION}/applications"
+        ).json()
+        assert "Late Coalition" not in [a["organisation"] for a in listed["applications"]]
+    finally:
+        moderator.page.request.patch(
+            url,
+            data={"application_deadline": before["application_deadline"]},
+            headers={"Origin": demo.base_url},
+        )
+    assert applicant.errors == []
