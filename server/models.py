@@ -447,9 +447,13 @@ class Application(Base):
     """An organisation's application to speak in one or more country sessions of an event."""
 
     __tablename__ = "applications"
+    __table_args__ = (sa.UniqueConstraint("event_id", "client_id", name="application_idempotency"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    # The applicant's page's key for this application: sent again (a retry after a lost
+    # answer, a reload), it finds the application already recorded instead of a second one.
+    client_id: Mapped[str | None] = mapped_column(sa.String(64))
     organisation_name: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
     scope: Mapped[Scope] = mapped_column(_enum(Scope, "scope"))

@@ -57,7 +57,9 @@ async function showCall() {
     showClosed(event);
     return;
   }
-  fill(byId("call"), applicationForm(event, sessions, countries.countries));
+  const form = applicationForm(event, sessions, countries.countries);
+  fill(byId("call"), form);
+  keepDraft(form, event);
   if (closesAt && closesAt.getTime() - Date.now() < LONGEST_TIMER) {
     // Someone filling in the form at the last minute sees it close rather than find out on
     // sending; what they wrote stays on screen so that nothing is lost to the page.
@@ -193,10 +195,64 @@ function applicationForm(event, sessions, countries) {
   return form;
 }
 
+// -- the draft: what was typed survives a reload, and sending again is sending the same -------
+
+function draftKey(event) {
+  return `presession.apply.${event.id}`;
+}
+
+function loadDraft(event) {
+  try {
+    return JSON.parse(sessionStorage.getItem(draftKey(event)) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return [...crypto.getRandomValues(new Uint8Array(16))]
+    .map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Fill the form from this tab's draft and keep the draft as the applicant types. The draft's
+ * `client_id` goes with the application, so a reload or a retry never records it twice. */
+function keepDraft(form, event) {
+  const draft = loadDraft(event) ?? { client_id: newClientId(), values: {} };
+  for (const control of form.elements) {
+    if (!control.name || !(control.name in draft.values)) continue;
+    const saved = draft.values[control.name];
+    if (control.type === "radio" || control.type === "checkbox") {
+      control.checked = [saved].flat().includes(control.value);
+    } else {
+      control.value = saved;
+    }
+  }
+  form.querySelector("textarea")?.dispatchEvent(new Event("input"));
+  const save = () => {
+    const values = {};
+    const data = new FormData(form);
+    for (const name of new Set(data.keys())) {
+      const all = data.getAll(name);
+      values[name] = all.length > 1 || name === "sessions" ? all : all[0];
+    }
+    try {
+      sessionStorage.setItem(draftKey(event), JSON.stringify({ client_id: draft.client_id, values }));
+    } catch {
+      // A full or disabled storage only loses the draft, never the application.
+    }
+  };
+  form.addEventListener("input", save);
+  form.addEventListener("change", save);
+  form.dataset.clientId = draft.client_id;
+  save();
+}
+
 function read(form, event) {
   const data = new FormData(form);
   return {
     event: event.id,
+    client_id: form.dataset.clientId,
     organisation: (data.get("organisation") ?? "").trim(),
     kind: data.get("kind"),
     scope: data.get("scope"),
@@ -284,6 +340,7 @@ async function send(form, event) {
     showProblems(form, [[CODE_FIELDS[error.code] ?? null, message]]);
     return;
   }
+  sessionStorage.removeItem(draftKey(event));
   showReceived(received, application);
 }
 
@@ -292,7 +349,7 @@ function showReceived(received, application) {
   fill(byId("call"), h("section", { class: "notice received", id: "received" },
     heading,
     h("p", {}, t("apply.received", { number: received.id, organisation: application.organisation })),
-    h("p", {}, received.mailed
+    h("p", {}, received.mailed !== false
       ? t("apply.received_mailed", { email: application.contact_email })
       : t("apply.received_not_mailed", { number: received.id })),
     h("p", {}, t("apply.received_next"))));

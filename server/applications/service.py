@@ -32,6 +32,7 @@ from server.models import (
 
 LANGUAGES = ("en", "fr", "es")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_SUMMARY = 2000
 
 
@@ -49,6 +50,7 @@ class ApplicationForm:
     contact_email: str
     language: str
     summary: str
+    client_id: str | None = None
 
 
 def parse_form(body: dict[str, Any]) -> ApplicationForm:
@@ -88,6 +90,11 @@ def parse_form(body: dict[str, Any]) -> ApplicationForm:
     event = body.get("event")
     if not isinstance(event, int) or isinstance(event, bool):
         raise Invalid("'event' is the event's id.")
+    client_id = body.get("client_id")
+    if client_id is not None and (
+        not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id)
+    ):
+        raise Invalid("'client_id' is 8 to 64 letters, digits, '-' or '_'.")
     return ApplicationForm(
         event_id=event,
         organisation=text("organisation", 200),
@@ -99,14 +106,33 @@ def parse_form(body: dict[str, Any]) -> ApplicationForm:
         contact_email=email,
         language=language,
         summary=text("summary", MAX_SUMMARY),
+        client_id=client_id,
     )
 
 
-async def submit(session: AsyncSession, form: ApplicationForm, now: datetime) -> Application:
-    """Record an application; refused after the event's application deadline."""
-    event = await session.get(Event, form.event_id)
+@dataclass(frozen=True)
+class Submitted:
+    application: Application
+    # False when this `client_id` had already sent it: nothing new was recorded.
+    new: bool
+
+
+async def submit(session: AsyncSession, form: ApplicationForm, now: datetime) -> Submitted:
+    """Record an application; refused after the event's application deadline. The same
+    `client_id` sent again gives back the application it recorded (even after the deadline:
+    it was on time), whatever the rest of the form says."""
+    # Locked: two sends of one application are answered one after the other.
+    event = await session.get(Event, form.event_id, with_for_update=True)
     if event is None:
         raise NotFound("No such event.")
+    if form.client_id is not None:
+        sent_before = await session.scalar(
+            select(Application).where(
+                Application.event_id == event.id, Application.client_id == form.client_id
+            )
+        )
+        if sent_before is not None:
+            return Submitted(sent_before, new=False)
     if event.application_deadline is not None and now > event.application_deadline:
         raise Conflict(
             f"The call for applications closed on {event.application_deadline.isoformat()} (UTC).",
@@ -133,12 +159,13 @@ async def submit(session: AsyncSession, form: ApplicationForm, now: datetime) ->
         contact_email=form.contact_email,
         language=form.language,
         summary=form.summary,
+        client_id=form.client_id,
         created_at=now,
     )
     application.choices = [ApplicationChoice(country_session_id=s) for s in form.sessions]
     session.add(application)
     await session.flush()
-    return application
+    return Submitted(application, new=True)
 
 
 async def for_session(session: AsyncSession, country_session_id: int) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from server.errors import Invalid
 from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
 from server.mail.mailer import Mail
 from server.mail.messages import application_received_mail, decision_mail
-from server.models import CountrySession, Decision, Event, utcnow
+from server.models import ApplicationChoice, CountrySession, Decision, Event, utcnow
 from server.web.permissions import principal_of
 from server.web.requests import path_id, read_json_object
 
@@ -35,14 +35,27 @@ async def countries(request: web.Request) -> web.Response:
 async def submit(request: web.Request) -> web.Response:
     form = service.parse_form(await read_json_object(request))
     async with request.app[DATABASE].write() as session:
-        application = await service.submit(session, form, utcnow())
+        submitted = await service.submit(session, form, utcnow())
+        application = submitted.application
         event = await session.get(Event, application.event_id)
+        sessions = sorted(
+            (
+                await session.scalars(
+                    select(ApplicationChoice.country_session_id).where(
+                        ApplicationChoice.application_id == application.id
+                    )
+                )
+            ).all()
+        )
         countries = (
             await session.scalars(
-                select(CountrySession.country).where(CountrySession.id.in_(form.sessions))
+                select(CountrySession.country).where(CountrySession.id.in_(sessions))
             )
         ).all()
-        application_id = application.id
+        application_id, email = application.id, application.contact_email
+    if not submitted.new:
+        # Sent again (a retry, a reload): the first answer, without a second confirmation.
+        return web.json_response({"id": application_id, "sessions": sessions, "mailed": None})
     mailed = await _send(
         request,
         application_received_mail(
@@ -54,7 +67,8 @@ async def submit(request: web.Request) -> web.Response:
         ),
     )
     return web.json_response(
-        {"id": application_id, "sessions": list(form.sessions), "mailed": mailed}, status=201
+        {"id": application_id, "sessions": sessions, "mailed": mailed, "email": email},
+        status=201,
     )
 
 

@@ -248,6 +248,13 @@ def test_an_application_sent_after_the_call_closed_stays_on_screen(
     page.get_by_label("E-mail address").fill("sam@example.org")
     page.get_by_label("The issues you would raise").fill("Freedom of assembly.")
     page.locator("#field-consent").check()
+    # A reload (a dropped connection, a slip of the finger) keeps what was typed.
+    page.reload()
+    expect(page.get_by_label("Name of the organisation")).to_have_value("Late Coalition")
+    expect(page.locator("input[name=kind][value=coalition]")).to_be_checked()
+    expect(page.locator(f"input[name=sessions][value='{SESSION}']")).to_be_checked()
+    expect(page.locator("#field-consent")).to_be_checked()
+    expect(page.get_by_label("The issues you would raise")).to_have_value("Freedom of assembly.")
 
     # Meanwhile the organisers close the call a minute ago.
     moderator = open_screen(demo.invitations["moderator"])

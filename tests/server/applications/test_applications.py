@@ -65,7 +65,8 @@ async def test_the_deadline_to_the_second_in_the_event_time_zone(
     parsed = service.parse_form(form(seeded))
     async with database.write() as session:
         on_time = await service.submit(session, parsed, deadline - timedelta(seconds=1))
-        assert on_time.id
+        assert on_time.new
+        assert on_time.application.id
     with pytest.raises(Conflict) as closed:
         async with database.write() as session:
             await service.submit(session, parsed, deadline + timedelta(seconds=1))
@@ -372,3 +373,39 @@ async def test_an_earlier_own_deadline_never_shortens_the_events(
     await tus_upload(client, speaker, seeded.statement_id, clips.landscape)
     statement = await wait_for(client, speaker, seeded.statement_id, "ready", "failed")
     assert statement["state"] == "ready"
+
+
+async def test_the_same_application_sent_twice_is_recorded_once(
+    client: Client, seeded: Seed, bearer: Bearer, settings: Settings
+) -> None:
+    key = "apply-3f9c2a71-5d1e"
+    first = await client.post("/api/applications", json=form(seeded, client_id=key))
+    assert first.status == 201
+    recorded = await first.json()
+    assert recorded["mailed"] is True
+    # A retry after a lost answer, or a reload that sends the same page's application again.
+    again = await client.post(
+        "/api/applications", json=form(seeded, client_id=key, organisation="Renamed")
+    )
+    assert again.status == 200
+    assert (await again.json())["id"] == recorded["id"]
+    for bad in ("short", "x" * 65, "has spaces in it", 12345678, True):
+        refused = await client.post("/api/applications", json=form(seeded, client_id=bad))
+        assert refused.status == 422, bad
+    # Once closed, the application already recorded is still found; a new one is refused.
+    await set_deadlines(
+        client.server.app[DATABASE], application_deadline=utcnow() - timedelta(seconds=1)
+    )
+    late_retry = await client.post("/api/applications", json=form(seeded, client_id=key))
+    assert late_retry.status == 200
+    late_new = await client.post(
+        "/api/applications", json=form(seeded, client_id="another-page-key")
+    )
+    assert late_new.status == 409
+    listed = await client.get(
+        f"/api/sessions/{seeded.session_id}/applications", headers=await bearer("moderator")
+    )
+    applications = (await listed.json())["applications"]
+    assert [a["organisation"] for a in applications] == [form(seeded)["organisation"]]
+    confirmations = [m for m in outbox(settings) if "Application received" in m["Subject"]]
+    assert len(confirmations) == 1
