@@ -10,6 +10,7 @@ from server.identity.service import Identity
 from server.jobs import JobQueue
 from server.live.attendance import AttendanceRegister
 from server.live.broadcast import Broadcaster
+from server.live.connections import SignedInConnections
 from server.live.room import LiveRoom
 from server.mail.mailer import Mailer
 from server.settings import Settings
@@ -23,6 +24,7 @@ TOOLS = web.AppKey("tools", ToolChecker)
 LIVE_ROOM = web.AppKey("live_room", LiveRoom)
 BROADCASTER = web.AppKey("broadcaster", Broadcaster)
 ATTENDANCE = web.AppKey("attendance", AttendanceRegister)
+CONNECTIONS = web.AppKey("connections", SignedInConnections)
 MAILER = web.AppKey("mailer", Mailer)
 # Where statement progress goes: a logging default; the live room plugs Socket.IO in here.
 NOTIFIER = web.AppKey("notifier", Notifier)

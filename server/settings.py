@@ -48,6 +48,9 @@ class Settings:
     queue_order: str = "round_robin"
     max_socket_message_bytes: int = 64 * 1024
     sync_max_updates: int = 500
+    # How often open live connections are checked against their sign-in (ended elsewhere,
+    # expired); a sign-out in the same process closes them at once.
+    sign_in_check_seconds: float = 30.0
     # Seconds a recording may run past the event's limit before it is refused.
     statement_grace_seconds: int = 5
     loudness_target_lufs: float = -16.0
@@ -75,6 +78,8 @@ class Settings:
             raise SettingsError(
                 f"{PREFIX}SMTP_URL must start with smtp://, smtp+starttls:// or smtps://"
             )
+        if not self.sign_in_check_seconds > 0:
+            raise SettingsError(f"{PREFIX}SIGN_IN_CHECK_SECONDS must be more than 0")
         if self.queue_order not in ("round_robin", "fifo"):
             raise SettingsError(f"{PREFIX}QUEUE_ORDER is 'round_robin' or 'fifo'")
         if len(self.secret) < MIN_SECRET_LENGTH:
@@ -139,6 +144,7 @@ class Settings:
                 env, "MAX_SOCKET_MESSAGE_BYTES", cls.max_socket_message_bytes
             ),
             sync_max_updates=_int(env, "SYNC_MAX_UPDATES", cls.sync_max_updates),
+            sign_in_check_seconds=_float(env, "SIGN_IN_CHECK_SECONDS", cls.sign_in_check_seconds),
             statement_grace_seconds=_int(
                 env, "STATEMENT_GRACE_SECONDS", cls.statement_grace_seconds
             ),

@@ -9,7 +9,7 @@ from aiohttp import web
 from server.errors import PresessionError
 from server.identity.principal import Principal
 from server.identity.service import SignedIn
-from server.keys import DATABASE, IDENTITY, SETTINGS
+from server.keys import CONNECTIONS, DATABASE, IDENTITY, SETTINGS
 from server.models import Person, Role
 from server.web.permissions import SESSION_COOKIE, principal_of
 from server.web.requests import read_json_object, string_field
@@ -98,6 +98,9 @@ async def logout(request: web.Request) -> web.Response:
         bearer = header.partition(" ")[2].strip()
     if bearer:
         await request.app[IDENTITY].sign_out(bearer)
+        # Its open live connections end with it (those held by another process at the next
+        # check of sign-ins).
+        await request.app[CONNECTIONS].end(bearer)
     response = web.json_response({"ok": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

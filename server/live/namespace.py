@@ -15,7 +15,7 @@ from aiohttp import web
 
 from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
-from server.keys import ATTENDANCE, IDENTITY, LIVE_ROOM, SETTINGS
+from server.keys import ATTENDANCE, CONNECTIONS, IDENTITY, LIVE_ROOM, SETTINGS
 from server.live.broadcast import (
     NAMESPACE,
     Broadcaster,
@@ -86,12 +86,15 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise socketio.exceptions.ConnectionRefusedError(
                 {"code": "unauthenticated", "message": "Sign in with your invitation link first."}
             )
+        assert token is not None, "a principal was found for it"
         await self.save_session(sid, {"token": token, "principal": principal, "session": None})
+        self._app[CONNECTIONS].add(token, sid)
         await self.enter_room(sid, person_anywhere_room(principal.person_id))
         if principal.is_organiser:
             await self.enter_room(sid, organisers_room(principal.event_id))
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
+        self._app[CONNECTIONS].remove(sid)
         for session_id, person_id in await self._app[ATTENDANCE].departed(sid):
             await self._presence(session_id, person_id)
 

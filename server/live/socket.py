@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import socketio
 from aiohttp import web
 from sqlalchemy import select
 
-from server.keys import ATTENDANCE, BROADCASTER, DATABASE, LIVE_ROOM, SETTINGS
+from server.keys import ATTENDANCE, BROADCASTER, CONNECTIONS, DATABASE, LIVE_ROOM, SETTINGS
 from server.live.attendance import AttendanceRegister
-from server.live.broadcast import Broadcaster
+from server.live.broadcast import NAMESPACE, Broadcaster
+from server.live.connections import SignedInConnections
 from server.live.namespace import LiveNamespace
 from server.live.room import LiveRoom
 from server.models import CountrySession
 from server.settings import Settings
 
 SOCKETIO_PATH = "/socket.io/"
+log = logging.getLogger(__name__)
 
 
 def client_manager(settings: Settings) -> socketio.AsyncManager:
@@ -50,6 +55,10 @@ def mount_live_room(app: web.Application) -> None:
 
     broadcaster = Broadcaster(sio, event_of)
     app[BROADCASTER] = broadcaster
+
+    async def disconnect(sid: str) -> None:
+        await sio.disconnect(sid, namespace=NAMESPACE)
+
     sio.register_namespace(LiveNamespace(app, broadcaster))
     # Mounted by hand (not `sio.attach`) so the route has a name in the permission map; the
     # namespace authenticates every connection and checks every event itself.
@@ -61,8 +70,26 @@ def mount_live_room(app: web.Application) -> None:
         attendance = AttendanceRegister(app[DATABASE])
         await attendance.close_stale()
         app[LIVE_ROOM], app[ATTENDANCE] = room, attendance
+        connections = SignedInConnections(app[DATABASE])
+        connections.bind(disconnect)
+        app[CONNECTIONS] = connections
+        sweeping = asyncio.create_task(_sweep(connections, settings.sign_in_check_seconds))
         yield
+        sweeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeping
         await room.close()
         await sio.shutdown()
 
     app.cleanup_ctx.append(lifecycle)
+
+
+async def _sweep(connections: SignedInConnections, seconds: float) -> None:
+    """Every so often, close the live connections of sign-ins that ended elsewhere (another
+    server process) or expired; a sign-out in this process closes them at once."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await connections.sweep()
+        except Exception:  # a database hiccup must not end the sweeping
+            log.exception("live room: checking sign-ins failed")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import socketio
 from aiohttp.test_utils import TestClient
+from sqlalchemy import delete, update
 
+from server.identity.tokens import hash_bearer_token
+from server.keys import CONNECTIONS, DATABASE
+from server.models import Login, utcnow
 from tests.factories import Seed
 from tests.live_client import LiveClient
 from tests.server.live.conftest import Connect
@@ -123,3 +130,67 @@ async def test_unknown_events_and_bad_payloads(live: Connect, seeded: Seed) -> N
     assert (await moderator.call("phase", {"session": seeded.session_id, "phase": "party"}))[
         "error"
     ]["code"] == "bad_phase"
+
+
+async def _closed(live_client: LiveClient, seconds: float = 5.0) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if not live_client.sio.connected:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_signing_out_closes_the_open_connections_of_that_sign_in(
+    client: TestClient,  # type: ignore[type-arg]
+    seeded: Seed,
+    login: Callable[[str], Awaitable[str]],
+) -> None:
+    url = str(client.server.make_url("/"))
+    signing_out, other_browser = (
+        await login(seeded.tokens["delegate"]),
+        await login(seeded.tokens["delegate"]),
+    )
+    leaving = await LiveClient(url, signing_out).connect()
+    staying = await LiveClient(url, other_browser).connect()
+    for live_client in (leaving, staying):
+        await live_client.ok("join", {"session": seeded.session_id})
+    response = await client.post("/api/logout", headers={"Authorization": f"Bearer {signing_out}"})
+    assert response.status == 200
+    assert await _closed(leaving)
+    # The same delegate's other sign-in (another browser) is untouched.
+    await staying.ok("sync", {"session": seeded.session_id, "since": 0})
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await LiveClient(url, signing_out).connect()
+    await staying.close()
+
+
+async def test_connections_of_sign_ins_ended_elsewhere_are_closed_at_the_next_check(
+    client: TestClient,  # type: ignore[type-arg]
+    seeded: Seed,
+    login: Callable[[str], Awaitable[str]],
+) -> None:
+    app = client.server.app
+    url = str(client.server.make_url("/"))
+    expiring, signed_out_elsewhere, valid = [
+        await login(seeded.tokens[who]) for who in ("delegate", "speaker", "moderator")
+    ]
+    connected = {
+        token: await LiveClient(url, token).connect()
+        for token in (expiring, signed_out_elsewhere, valid)
+    }
+    async with app[DATABASE].write() as session:
+        await session.execute(
+            update(Login)
+            .where(Login.token_hash == hash_bearer_token(expiring))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        # As another server process's sign-out does: the row goes, this process is not told.
+        await session.execute(
+            delete(Login).where(Login.token_hash == hash_bearer_token(signed_out_elsewhere))
+        )
+    assert await app[CONNECTIONS].sweep() == 2
+    assert await _closed(connected[expiring])
+    assert await _closed(connected[signed_out_elsewhere])
+    assert connected[valid].sio.connected
+    assert await app[CONNECTIONS].sweep() == 0
+    await connected[valid].close()
