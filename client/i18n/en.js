@@ -303,4 +303,5 @@ export default {
   "event.saved": "Deadlines saved.",
   "event.bad_time": "Enter a date and a time.",
   "event.unchanged": "Nothing to save: the deadlines are unchanged.",
+  "connection.signed_out": "Signed out: open your invitation link to sign in again.",
 };

@@ -303,4 +303,5 @@ export default {
   "event.saved": "Plazos guardados.",
   "event.bad_time": "Indique una fecha y una hora.",
   "event.unchanged": "Nada que guardar: los plazos no han cambiado.",
+  "connection.signed_out": "Sesión cerrada: abra su enlace de invitación para volver a entrar.",
 };

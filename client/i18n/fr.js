@@ -303,4 +303,5 @@ export default {
   "event.saved": "Échéances enregistrées.",
   "event.bad_time": "Indiquez une date et une heure.",
   "event.unchanged": "Rien à enregistrer : les échéances n’ont pas changé.",
+  "connection.signed_out": "Déconnecté : ouvrez votre lien d’invitation pour vous reconnecter.",
 };

@@ -22,7 +22,10 @@ export class LiveRoom extends EventTarget {
     this.early = null; // updates that arrived while `join` was being answered
     this.socket = io("/live", { transports: ["websocket", "polling"], autoConnect: false });
     this.socket.on("connect", () => this.onConnect());
-    this.socket.on("disconnect", () => this.setStatus("offline"));
+    // The server ends a connection itself only when its sign-in has ended (signed out,
+    // expired): no reconnecting then, the page says to sign in again.
+    this.socket.on("disconnect", (reason) =>
+      this.setStatus(reason === "io server disconnect" ? "signed_out" : "offline"));
     this.socket.on("connect_error", () => this.setStatus("offline"));
     this.socket.on("update", (update) => this.onUpdate(update));
     this.socket.on("presence", (message) => this.onPresence(message));
@@ -34,7 +37,7 @@ export class LiveRoom extends EventTarget {
       this.setStatus("offline");
     });
     window.addEventListener("online", () => {
-      if (!this.socket.connected) this.socket.connect();
+      if (!this.socket.connected && this.status !== "signed_out") this.socket.connect();
     });
   }
 

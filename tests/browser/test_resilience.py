@@ -82,3 +82,20 @@ def test_a_refused_file_says_why(
     expect(card.locator(".state")).to_contain_text("refused", timeout=30_000)
     expect(card.get_by_role("alert")).not_to_be_empty()
     assert speaker.errors == []
+
+
+def test_signing_out_in_another_tab_ends_the_live_connection(
+    demo: Demo, open_screen: Callable[..., Screen]
+) -> None:
+    session = 5
+    delegate = open_screen(demo.delegate(session)["token"])
+    indicator = delegate.page.locator("#connection")
+    expect(indicator).to_have_text("Connected")
+    other_tab = delegate.page.context.new_page()
+    other_tab.goto("/")
+    other_tab.locator("#sign-out").click()
+    expect(other_tab.locator("#account")).to_contain_text("Not signed in")
+    # The room's tab does not keep listening, and says what to do.
+    expect(indicator).to_have_text("Signed out: open your invitation link to sign in again.")
+    expect(indicator).to_have_attribute("data-status", "signed_out")
+    assert delegate.errors == []
