@@ -3,7 +3,8 @@
 Bytes stream to `uploads_dir/ID` in bounded chunks written by a worker thread, so memory
 stays flat and the loop never waits on the disk. The file's size is the offset: what was
 written before a dropped connection counts, and the client resumes from there. One append
-at a time per upload (a lock; the embedded server is one process). A finished upload
+at a time per upload: an asyncio lock in the process, and an exclusive `flock` on the upload's
+file between processes that share the data folder. A finished upload
 commits, in one write, the statement's next version and the transcode job that makes it.
 """
 
@@ -12,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import fcntl
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +49,7 @@ from server.statements.notify import Notifier, progress_of
 TRANSCODE = "transcode"
 WRITE_CHUNK = 4 * 1024 * 1024  # bytes gathered before one write in the worker thread
 LOCK_WAIT_S = 10.0
+LOCK_POLL_S = 0.05  # how often the file lock held by another process is tried again
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
 
 
@@ -154,16 +158,23 @@ class Uploads:
         """Write the body at `offset`; it must be where the upload stands (else 409)."""
         lock, users = self._locks.get(upload_id, (asyncio.Lock(), 0))
         self._locks[upload_id] = (lock, users + 1)
+        busy = Conflict("Another request is writing to this upload.", code="upload_busy")
+        give_up_at = time.monotonic() + LOCK_WAIT_S
         try:
             try:
                 async with asyncio.timeout(LOCK_WAIT_S):
                     await lock.acquire()
             except TimeoutError as error:
-                raise Conflict(
-                    "Another request is writing to this upload.", code="upload_busy"
-                ) from error
+                raise busy from error
             try:
-                return await self._append(upload_id, offset, chunks, checksum)
+                held = await _lock_file(self.path(upload_id), give_up_at)
+                if held is False:
+                    raise busy
+                try:
+                    return await self._append(upload_id, offset, chunks, checksum)
+                finally:
+                    if held is not None:
+                        await asyncio.to_thread(os.close, held)  # closing releases the flock
             finally:
                 lock.release()
         finally:
@@ -334,6 +345,32 @@ def _size_of(path: Path) -> int:
         return path.stat().st_size
     except FileNotFoundError as error:
         raise Gone("This upload's bytes are gone; please start it again.") from error
+
+
+async def _lock_file(path: Path, give_up_at: float) -> int | bool | None:
+    """An open descriptor holding the upload file's exclusive lock (another server process
+    may be appending to it); False when that did not come before `give_up_at`; None when the
+    file is gone (the append then says why: unknown, cancelled or expired)."""
+    while True:
+        try:
+            held = await asyncio.to_thread(_try_lock, path)
+        except FileNotFoundError:
+            return None
+        if held is not None:
+            return held
+        if time.monotonic() >= give_up_at:
+            return False
+        await asyncio.sleep(LOCK_POLL_S)
+
+
+def _try_lock(path: Path) -> int | None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 def _remove(path: Path) -> None:

@@ -14,9 +14,12 @@ from aiohttp import ClientError
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
-from server.keys import DATABASE, IDENTITY, UPLOADS
+from server.errors import Conflict
+from server.keys import DATABASE, IDENTITY, JOBS, NOTIFIER, UPLOADS
 from server.models import Event, Upload, utcnow
 from server.settings import Settings
+from server.statements import uploads
+from server.statements.uploads import Uploads
 from tests.factories import Seed, add_speaker
 from tests.uploading import TUS, metadata, sha256, tus_upload
 
@@ -173,6 +176,46 @@ async def test_two_patches_at_once_cannot_interleave(
     assert second.status == 409
     written = (settings.uploads_dir / location.rsplit("/", 1)[-1]).read_bytes()
     assert written == b"a" * (1024 * 1024)
+
+
+async def test_two_server_processes_cannot_interleave_one_upload(
+    client: Client,
+    seeded: Seed,
+    bearer: Bearer,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A second `Uploads` on the same data folder and database stands for another server
+    process: it shares no asyncio lock with the first, only the upload's file."""
+    monkeypatch.setattr(uploads, "LOCK_WAIT_S", 0.3)
+    app = client.server.app
+    other_process = Uploads(app[DATABASE], settings, app[JOBS], app[NOTIFIER])
+    speaker = await bearer("speaker")
+    location = await create(client, speaker, seeded.statement_id, 4 * 1024 * 1024)
+    upload_id = location.rsplit("/", 1)[-1]
+    writing = asyncio.Event()
+
+    async def slow(byte: bytes) -> AsyncIterator[bytes]:
+        for _ in range(8):
+            yield byte * (128 * 1024)
+            writing.set()
+            await asyncio.sleep(0.1)
+
+    headers = {**speaker, **PATCH, "Upload-Offset": "0"}
+    first = asyncio.create_task(client.patch(location, data=slow(b"a"), headers=headers))
+    await writing.wait()
+    async with asyncio.timeout(5):  # the first request takes the file's lock
+        while (probe := uploads._try_lock(settings.uploads_dir / upload_id)) is not None:
+            os.close(probe)
+            await asyncio.sleep(0.01)
+    with pytest.raises(Conflict) as refused:
+        await other_process.append(upload_id, 0, slow(b"b"))
+    assert refused.value.code == "upload_busy"
+    assert (await first).status == 204
+    assert (settings.uploads_dir / upload_id).read_bytes() == b"a" * (1024 * 1024)
+    # Once the first is done, the other process appends where the upload now stands.
+    resumed = await other_process.append(upload_id, 1024 * 1024, slow(b"c"))
+    assert resumed.offset == 2 * 1024 * 1024
 
 
 async def test_a_bad_checksum_discards_the_chunk(
