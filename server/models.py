@@ -397,10 +397,23 @@ class Attendance(Base):
     )
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
     connection: Mapped[str] = mapped_column(sa.String(64))
+    # The server process holding the connection (several share a room through Redis).
+    process: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
+
+
+class ServerProcess(Base):
+    """A running server process: it says so every few seconds, so that the stays of one that
+    stopped without closing them (a crash) can be closed by the others."""
+
+    __tablename__ = "server_processes"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Upload(Base):

@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from server.keys import ATTENDANCE, BROADCASTER, CONNECTIONS, DATABASE, LIVE_ROOM, SETTINGS
-from server.live.attendance import AttendanceRegister
+from server.live.attendance import HEARTBEAT_S, AttendanceRegister
 from server.live.broadcast import NAMESPACE, Broadcaster
 from server.live.connections import SignedInConnections
 from server.live.namespace import LiveNamespace
@@ -67,19 +67,22 @@ def mount_live_room(app: web.Application) -> None:
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         room = LiveRoom(app[DATABASE], settings, broadcaster.session_changed)
-        attendance = AttendanceRegister(app[DATABASE])
-        await attendance.close_stale()
+        attendance = AttendanceRegister(app[DATABASE], shared=settings.redis_url is not None)
+        await attendance.start()
+        beating = asyncio.create_task(_heartbeat(attendance))
         app[LIVE_ROOM], app[ATTENDANCE] = room, attendance
         connections = SignedInConnections(app[DATABASE])
         connections.bind(disconnect)
         app[CONNECTIONS] = connections
         sweeping = asyncio.create_task(_sweep(connections, settings.sign_in_check_seconds))
         yield
-        sweeping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeping
+        for task in (sweeping, beating):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await room.close()
         await sio.shutdown()
+        await attendance.stop()
 
     app.cleanup_ctx.append(lifecycle)
 
@@ -93,3 +96,14 @@ async def _sweep(connections: SignedInConnections, seconds: float) -> None:
             await connections.sweep()
         except Exception:  # a database hiccup must not end the sweeping
             log.exception("live room: checking sign-ins failed")
+
+
+async def _heartbeat(attendance: AttendanceRegister) -> None:
+    """Say this process is alive; close the stays of processes that stopped saying so."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_S)
+        try:
+            await attendance.heartbeat()
+            await attendance.sweep()
+        except Exception:  # a database hiccup must not end the heartbeat
+            log.exception("live room: attendance heartbeat failed")
