@@ -129,13 +129,12 @@ async def add_organisation(
                 country_session_id=session_id,
                 organisation_name=organisation,
                 organisation_kind=kind,
+                organisation_scope=scope,
             ),
             now=utcnow(),
             lifetime=timedelta(days=30),
         )
         assert invited.statement is not None
-        assert invited.organisation is not None
-        invited.organisation.scope = scope
         return invited.statement.id
 
 

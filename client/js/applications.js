@@ -3,17 +3,11 @@
 // slot), waiting list or decline — with a message that goes to the applicant by e-mail.
 import { announce, errorText } from "/static/js/common.js";
 import { api, fill, h } from "/static/js/dom.js";
-import { formatMoment, lang, t } from "/static/js/i18n.js";
+import { countryName, formatMoment, t } from "/static/js/i18n.js";
 
 const OPEN_DECISIONS = new Set(["pending", "waitlisted"]);
 // Messages being written, by application: a redraw (after another decision) keeps them.
 const drafts = new Map();
-const regions = typeof Intl.DisplayNames === "function"
-  ? new Intl.DisplayNames([lang], { type: "region" }) : null;
-
-function countryName(code) {
-  return regions?.of(code) ?? code;
-}
 
 /** Draw the panel into `container`; `onAccepted` runs after a speaker was accepted. */
 export async function applicationsPanel(container, sessionId, onAccepted = () => null,

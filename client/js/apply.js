@@ -3,12 +3,13 @@
 // after the application deadline the form gives way to a notice (the API refuses as well).
 import { announce, errorText, setupPage } from "/static/js/common.js";
 import { api, byId, fill, h } from "/static/js/dom.js";
-import { LANGUAGES, formatMoment, formatRange, lang, t } from "/static/js/i18n.js";
+import {
+  LANGUAGES, LANGUAGE_NAMES, countryName, formatMoment, formatRange, lang, t,
+} from "/static/js/i18n.js";
 
 const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const KINDS = ["cso", "nhri", "coalition"];
 const SCOPES = ["national", "international"];
-const LANGUAGE_NAMES = { en: "English", fr: "Français", es: "Español" };
 const SUMMARY_MAX = 2000;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 // setTimeout's longest wait; a deadline further away is not watched by an open page.
@@ -138,10 +139,8 @@ function choices(name, legendKey, options, labelOf, type = "radio") {
 }
 
 function applicationForm(event, sessions, countries) {
-  const regions = typeof Intl.DisplayNames === "function"
-    ? new Intl.DisplayNames([lang], { type: "region" }) : null;
   const countryOptions = countries
-    .map(({ code, name }) => ({ code, name: regions?.of(code) ?? name }))
+    .map(({ code, name }) => ({ code, name: countryName(code, name) }))
     .sort((a, b) => a.name.localeCompare(b.name, lang));
   const summary = h("textarea", { rows: 6, maxlength: SUMMARY_MAX });
   const summaryCount = h("p", { class: "hint", id: "summary-count", "aria-live": "polite" });
@@ -167,7 +166,7 @@ function applicationForm(event, sessions, countries) {
         ...countryOptions.map(({ code, name }) => h("option", { value: code }, name))),
       "apply.country_hint")),
     choices("sessions", "apply.sessions", sessions.map((session) => [String(session.id),
-      `${regions?.of(session.country) ?? session.country_name} · ${formatRange(new Date(session.starts_at),
+      `${countryName(session.country, session.country_name)} · ${formatRange(new Date(session.starts_at),
         new Date(session.ends_at), event.timezone)}`]), null, "checkbox"),
     h("fieldset", { class: "group" },
       h("legend", {}, t("apply.contact_group")),

@@ -1,9 +1,7 @@
 // What every page has: the header (who is signed in, sign-out, language), the connection
 // indicator, and one polite live region that announces changes to screen readers.
 import { api, byId, fill, h } from "/static/js/dom.js";
-import { LANGUAGES, lang, setLanguage, t, translatePage } from "/static/js/i18n.js";
-
-const LANGUAGE_NAMES = { en: "English", fr: "Français", es: "Español" };
+import { LANGUAGES, LANGUAGE_NAMES, lang, setLanguage, t, translatePage } from "/static/js/i18n.js";
 
 /** Translate the page, draw the header; resolves to the signed-in person or null. */
 export async function setupPage() {

@@ -2,15 +2,13 @@
 // bar charts drawn in SVG. The tables carry every figure; each chart has its own text
 // alternative (role=img + aria-label). Text goes in as text nodes, never as markup.
 import { api, fill, h, keepFocus } from "/static/js/dom.js";
-import { formatNumber, formatTime, lang, t } from "/static/js/i18n.js";
+import { countryName, formatNumber, formatTime, t } from "/static/js/i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const KINDS = ["cso", "nhri", "coalition"];
 const SCOPES = ["national", "international", "unknown"];
 const OPEN = ["pending", "approved", "on_air"];
 const MISSIONS_CHARTED = 10;
-const regions = typeof Intl.DisplayNames === "function"
-  ? new Intl.DisplayNames([lang], { type: "region" }) : null;
 
 /** Load the figures into `details` every time it is opened (they change during a session). */
 export function figuresPanel(details, body, eventId) {
@@ -26,15 +24,6 @@ export function figuresPanel(details, body, eventId) {
   };
   details.addEventListener("toggle", () => { if (details.open) load(); });
   if (details.open) load();
-}
-
-/** A country's name in the page's language (the server's English name as a fallback). */
-function countryName(code, fallback) {
-  try {
-    return regions?.of(code) ?? fallback;
-  } catch {
-    return fallback;
-  }
 }
 
 function drawFigures(body, figures, reload) {

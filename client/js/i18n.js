@@ -5,6 +5,8 @@ import fr from "/static/i18n/fr.js";
 
 const CATALOGS = { en, fr, es };
 export const LANGUAGES = Object.keys(CATALOGS);
+// Each language by its own name, as the language menus show it.
+export const LANGUAGE_NAMES = { en: "English", fr: "Français", es: "Español" };
 const STORAGE_KEY = "presession.language";
 
 function chosen() {
@@ -114,4 +116,17 @@ function offsetOf(date, timeZone) {
   const [hour, minute] = time.split(":").map(Number);
   const asUtc = Date.UTC(year, month - 1, dayOfMonth, hour, minute);
   return asUtc - Math.floor(date.getTime() / 60_000) * 60_000;
+}
+
+const regionNames = typeof Intl.DisplayNames === "function"
+  ? new Intl.DisplayNames([lang], { type: "region" }) : null;
+
+/** A country's name in the page's language, from its ISO 3166 code (`fallback` — the server's
+ * English name — where the browser has none). */
+export function countryName(code, fallback = code) {
+  try {
+    return regionNames?.of(code) ?? fallback;
+  } catch {
+    return fallback;
+  }
 }

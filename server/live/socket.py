@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import socketio
 from aiohttp import web
@@ -69,14 +69,25 @@ def mount_live_room(app: web.Application) -> None:
         room = LiveRoom(app[DATABASE], settings, broadcaster.session_changed)
         attendance = AttendanceRegister(app[DATABASE], shared=settings.redis_url is not None)
         await attendance.start()
-        beating = asyncio.create_task(_heartbeat(attendance))
         app[LIVE_ROOM], app[ATTENDANCE] = room, attendance
         connections = SignedInConnections(app[DATABASE])
         connections.bind(disconnect)
         app[CONNECTIONS] = connections
-        sweeping = asyncio.create_task(_sweep(connections, settings.sign_in_check_seconds))
+
+        async def beat() -> None:
+            # Say this process is alive; close the stays of processes that stopped saying so.
+            await attendance.heartbeat()
+            await attendance.sweep()
+
+        background = [
+            asyncio.create_task(_every(HEARTBEAT_S, beat, "attendance heartbeat")),
+            # Sign-ins that ended in another process, or expired (a sign-out here is at once).
+            asyncio.create_task(
+                _every(settings.sign_in_check_seconds, connections.sweep, "checking sign-ins")
+            ),
+        ]
         yield
-        for task in (sweeping, beating):
+        for task in background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -87,23 +98,12 @@ def mount_live_room(app: web.Application) -> None:
     app.cleanup_ctx.append(lifecycle)
 
 
-async def _sweep(connections: SignedInConnections, seconds: float) -> None:
-    """Every so often, close the live connections of sign-ins that ended elsewhere (another
-    server process) or expired; a sign-out in this process closes them at once."""
+async def _every(seconds: float, work: Callable[[], Awaitable[object]], what: str) -> None:
+    """Run `work` every `seconds` while the server runs; a failure (a database hiccup) is
+    logged and the next round comes all the same."""
     while True:
         await asyncio.sleep(seconds)
         try:
-            await connections.sweep()
-        except Exception:  # a database hiccup must not end the sweeping
-            log.exception("live room: checking sign-ins failed")
-
-
-async def _heartbeat(attendance: AttendanceRegister) -> None:
-    """Say this process is alive; close the stays of processes that stopped saying so."""
-    while True:
-        await asyncio.sleep(HEARTBEAT_S)
-        try:
-            await attendance.heartbeat()
-            await attendance.sweep()
-        except Exception:  # a database hiccup must not end the heartbeat
-            log.exception("live room: attendance heartbeat failed")
+            await work()
+        except Exception:
+            log.exception("live room: %s failed", what)
