@@ -2,7 +2,7 @@
 // its phase and a live badge; the signed-in person's sessions link to their page.
 import { setupPage } from "/static/js/common.js";
 import { api, byId, fill, h } from "/static/js/dom.js";
-import { formatMoment, formatRange, t } from "/static/js/i18n.js";
+import { countryName, formatMoment, formatRange, t } from "/static/js/i18n.js";
 
 const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const LIVE_PHASES = new Set(["screening", "qa"]);
@@ -10,7 +10,8 @@ const LIVE_PHASES = new Set(["screening", "qa"]);
 function sessionItem(session, event, me) {
   const startsAt = new Date(session.starts_at);
   const endsAt = new Date(session.ends_at);
-  const title = h("h2", { class: "country" }, session.country_name);
+  const country = countryName(session.country, session.country_name);
+  const title = h("h2", { class: "country" }, country);
   if (LIVE_PHASES.has(session.phase)) {
     title.append(" ", h("span", { class: "badge live" }, t("home.live")));
   }
@@ -27,19 +28,19 @@ function sessionItem(session, event, me) {
     times,
     h("p", { class: `phase phase-${session.phase}` },
       t("home.phase", { phase: t(`phase.${session.phase}`) })),
-    enterLink(session, me),
+    enterLink(session, country, me),
     h("p", {}, h("a", { href: `/api/sessions/${session.id}.ics`, class: "calendar" },
-      t("home.calendar_session", { country: session.country_name }))));
+      t("home.calendar_session", { country }))));
 }
 
-function enterLink(session, me) {
+function enterLink(session, country, me) {
   if (!me) return null;
   const organiser = me.role === "admin" || me.role === "moderator";
   if (!organiser && !(me.sessions ?? []).includes(session.id)) return null;
   const href = organiser ? `/moderator?session=${session.id}`
     : me.role === "speaker" ? "/speaker" : `/sessions/${session.id}`;
   return h("p", {}, h("a", { href, class: "enter" },
-    t("home.enter", { country: session.country_name })));
+    t("home.enter", { country })));
 }
 
 async function showProgramme(me) {

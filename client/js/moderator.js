@@ -5,7 +5,7 @@ import { announce, errorText, requireSignIn, setupPage, showConnection } from "/
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import { eventSettings } from "/static/js/event-settings.js";
 import { figuresPanel } from "/static/js/figures.js";
-import { formatDuration, t } from "/static/js/i18n.js";
+import { countryName, formatDuration, t } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { ScreeningPlayer } from "/static/js/player.js";
 import { questionItem } from "/static/js/questions.js";
@@ -21,7 +21,7 @@ if (requireSignIn(me, ["moderator", "admin"])) {
   const sessionId = sessions.some((s) => s.id === wanted) ? wanted : sessions[0]?.id;
   const picker = byId("session-picker");
   fill(picker, ...sessions.map((session) => h("option", { value: String(session.id),
-    selected: session.id === sessionId }, session.country_name)));
+    selected: session.id === sessionId }, countryName(session.country, session.country_name))));
   picker.addEventListener("change", () => window.location.assign(`/moderator?session=${picker.value}`));
   figuresPanel(byId("figures"), byId("figures-body"), me.event);
   const event = programme.events.find((item) => item.id === me.event);

@@ -1,7 +1,7 @@
 // The delegate's session room: the screening, and the Q&A panel (ask, my questions, the queue).
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
-import { t } from "/static/js/i18n.js";
+import { countryName, t } from "/static/js/i18n.js";
 import { LiveRoom, newClientId } from "/static/js/live.js";
 import { ScreeningPlayer } from "/static/js/player.js";
 import { questionItem, statusText } from "/static/js/questions.js";
@@ -15,8 +15,9 @@ if (requireSignIn(me, ["delegate", "speaker", "admin", "moderator"])) {
   for (const id of ["ask", "my-questions-title", "my-questions"]) byId(id).hidden = me.role !== "delegate";
   const session = await api(`/api/sessions/${sessionId}`).catch(() => null);
   if (session) {
-    byId("session-title").textContent = t("room.heading", { country: session.country_name });
-    document.title = `Presession: ${session.country_name}`;
+    const country = countryName(session.country, session.country_name);
+    byId("session-title").textContent = t("room.heading", { country });
+    document.title = `Presession: ${country}`;
   }
   const room = new LiveRoom(sessionId);
   showConnection(room);

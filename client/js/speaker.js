@@ -3,7 +3,7 @@
 // validation message, preview, replace, captions).
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
-import { formatMoment, formatNumber, formatRange, t } from "/static/js/i18n.js";
+import { countryName, formatMoment, formatNumber, formatRange, t } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { previewPlayer } from "/static/js/player.js";
 import { questionItem, statusText } from "/static/js/questions.js";
@@ -32,7 +32,7 @@ function sessionBlock(session) {
   const mine = session.statements.filter((statement) => statement.organisation.id === me.organisation?.id);
   const deadline = session.event?.statement_deadline ? new Date(session.event.statement_deadline) : null;
   const block = h("section", { class: "panel session-statements", dataset: { session: String(session.id) } },
-    h("h3", {}, session.country_name),
+    h("h3", {}, countryName(session.country, session.country_name)),
     h("p", {}, formatRange(new Date(session.starts_at), new Date(session.ends_at), session.event?.timezone)),
     deadline ? h("p", { class: "deadline" }, t("speaker.deadline", { date: formatMoment(deadline) }))
       : null);
@@ -245,7 +245,7 @@ function addressedToMe(question) {
 
 function drawLive(room, session) {
   fill(byId("live-session"),
-    t("speaker.live_session", { country: session.country_name, phase: t(`phase.${room.state.phase}`) }),
+    t("speaker.live_session", { country: countryName(session.country, session.country_name), phase: t(`phase.${room.state.phase}`) }),
     " · ", h("a", { href: `/sessions/${session.id}` }, t("speaker.watch")));
   const onAir = room.onAir();
   fill(byId("on-air"), h("h3", {}, t("room.on_air")),
