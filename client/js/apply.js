@@ -61,11 +61,21 @@ async function showCall() {
   const form = applicationForm(event, sessions, countries.countries);
   fill(byId("call"), form);
   keepDraft(form, event);
-  if (closesAt && closesAt.getTime() - Date.now() < LONGEST_TIMER) {
-    // Someone filling in the form at the last minute sees it close rather than find out on
-    // sending; what they wrote stays on screen so that nothing is lost to the page.
-    window.setTimeout(() => closeForm(event), closesAt.getTime() - Date.now() + 500);
-  }
+  watchDeadline(event);
+}
+
+/** Someone filling in the form at the last minute sees it close rather than find out on
+ * sending; what they wrote stays on screen. The deadline is read again when it comes, in case
+ * the organisers moved it meanwhile. */
+function watchDeadline(event) {
+  const closesAt = event.application_deadline ? Date.parse(event.application_deadline) : null;
+  if (closesAt === null || closesAt - Date.now() >= LONGEST_TIMER) return;
+  window.setTimeout(async () => {
+    const now = await latest(event);
+    const moved = now.application_deadline ? Date.parse(now.application_deadline) : null;
+    if (moved === null || moved > Date.now()) watchDeadline(now);
+    else closeForm(now);
+  }, Math.max(0, closesAt - Date.now()) + 500);
 }
 
 function deadlines(event) {
