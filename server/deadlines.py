@@ -18,8 +18,11 @@ def due_at(own: datetime | None, event: datetime | None) -> datetime | None:
     return max(own, event)
 
 
-def parse_moment(raw: object, name: str) -> datetime:
-    """An ISO 8601 date and time with its time zone, in a plausible year."""
+def parse_deadline(raw: object, name: str) -> datetime | None:
+    """A deadline from a request body: an ISO 8601 date and time with its time zone, in a
+    plausible year; null for none."""
+    if raw is None:
+        return None
     try:
         moment = datetime.fromisoformat(str(raw))
     except ValueError as error:

@@ -52,7 +52,7 @@ async def submit(request: web.Request) -> web.Response:
                 select(CountrySession.country).where(CountrySession.id.in_(sessions))
             )
         ).all()
-        application_id, email = application.id, application.contact_email
+        application_id = application.id
     if not submitted.new:
         # Sent again (a retry, a reload): the first answer, without a second confirmation.
         return web.json_response({"id": application_id, "sessions": sessions, "mailed": None})
@@ -67,8 +67,7 @@ async def submit(request: web.Request) -> web.Response:
         ),
     )
     return web.json_response(
-        {"id": application_id, "sessions": sessions, "mailed": mailed, "email": email},
-        status=201,
+        {"id": application_id, "sessions": sessions, "mailed": mailed}, status=201
     )
 
 

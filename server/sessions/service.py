@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.countries import country_name
-from server.deadlines import parse_moment
+from server.deadlines import parse_deadline
 from server.errors import Conflict, Invalid, NotFound
 from server.models import CountrySession, Event, Mission, Statement
 
@@ -136,12 +135,6 @@ async def set_max_speakers(
     return country_session
 
 
-def parse_deadline(body: dict[str, Any], name: str) -> datetime | None:
-    """An ISO 8601 date and time with its time zone, or null for no deadline."""
-    raw = body[name]
-    return None if raw is None else parse_moment(raw, name)
-
-
 async def set_deadlines(session: AsyncSession, event_id: int, body: dict[str, Any]) -> Event:
     """Change the event's application and statement deadlines (those present in `body`)."""
     names = ("application_deadline", "statement_deadline")
@@ -151,7 +144,8 @@ async def set_deadlines(session: AsyncSession, event_id: int, body: dict[str, An
     if event is None:
         raise NotFound("No such event.")
     chosen = {
-        name: parse_deadline(body, name) if name in body else getattr(event, name) for name in names
+        name: parse_deadline(body[name], name) if name in body else getattr(event, name)
+        for name in names
     }
     applications, statements = chosen["application_deadline"], chosen["statement_deadline"]
     if applications and statements and statements < applications:

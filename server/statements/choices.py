@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.deadlines import parse_moment
+from server.deadlines import parse_deadline
 from server.errors import Invalid
 from server.keys import DATABASE
 from server.models import Consent, Statement
@@ -43,8 +43,7 @@ async def consent(request: web.Request) -> web.Response:
 async def extend_deadline(request: web.Request) -> web.Response:
     """`{"until": ISO 8601 with a time zone}` or `{"until": null}` to fall back to the event's."""
     body = await read_json_object(request)
-    raw = body.get("until")
-    until = None if raw is None else parse_moment(raw, "until")
+    until = parse_deadline(body.get("until"), "until")
     async with request.app[DATABASE].write() as session:
         statement = await session.get(Statement, statement_scope_of(request).statement_id)
         assert statement is not None, "the permission check found it"
