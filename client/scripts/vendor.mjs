@@ -9,6 +9,9 @@ const files = {
   // .js rather than .mjs: every MIME table serves .js as JavaScript (modules need that).
   "hls.esm.js": "hls.js/dist/hls.mjs",
   "hls.worker.js": "hls.js/dist/hls.worker.js",
+  // janus.js reads a global `adapter`: adapter.js is a classic script loaded before it.
+  "janus.es.js": "janus-gateway/npm/dist/janus.es.js",
+  "adapter.js": "webrtc-adapter/out/adapter.js",
   "socket.io.esm.min.js": "socket.io-client/dist/socket.io.esm.min.js",
   "tus.min.js": "tus-js-client/dist/tus.min.js",
 };
