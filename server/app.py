@@ -32,6 +32,7 @@ from server.mail.mailer import mailer_from
 from server.records import views as record_views
 from server.sessions import views as session_views
 from server.settings import Settings
+from server.stage.views import mount_stage
 from server.statements import choices as statement_choices
 from server.statements import media_files, tus
 from server.statements import views as statement_views
@@ -55,6 +56,7 @@ def create_app(settings: Settings) -> web.Application:
     app[MAILER] = mailer_from(settings.smtp_url, settings.outbox_dir, settings.mail_from)
     app.cleanup_ctx.append(_database)  # first: everything below uses it
     mount_live_room(app)
+    mount_stage(app)  # after the live room: the stage's changes are live-room changes
     # Statement progress goes to the speaker and the moderators through the live room.
     app[NOTIFIER] = app[BROADCASTER]
     app.cleanup_ctx.append(_statements)

@@ -46,6 +46,12 @@ class Conflict(PresessionError):
     code = "conflict"
 
 
+class Unavailable(PresessionError):
+    """A part the request needs is down or not installed (the stage's media server)."""
+
+    code = "unavailable"
+
+
 class TooLarge(PresessionError):
     code = "too_large"
 

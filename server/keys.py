@@ -14,6 +14,7 @@ from server.live.connections import SignedInConnections
 from server.live.room import LiveRoom
 from server.mail.mailer import Mailer
 from server.settings import Settings
+from server.stage.service import Stage
 from server.statements.notify import Notifier
 from server.statements.uploads import Uploads
 
@@ -30,3 +31,4 @@ MAILER = web.AppKey("mailer", Mailer)
 NOTIFIER = web.AppKey("notifier", Notifier)
 JOBS = web.AppKey("jobs", JobQueue)
 UPLOADS = web.AppKey("uploads", Uploads)
+STAGE = web.AppKey("stage", Stage)

@@ -182,6 +182,15 @@ class CountrySession(Base):
     screening_position: Mapped[float] = mapped_column(default=0.0, server_default="0")
     screening_playing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     screening_updated_at: Mapped[datetime | None]
+    # The live stage (docs/stage.md): live or not, the floor, and what Janus last showed.
+    stage_live: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    stage_floor_mission_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("missions.id", ondelete="SET NULL")
+    )
+    stage_floor_video: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    stage_floor_question_id: Mapped[int | None]  # no foreign key: it would be a cycle
+    # {"on_stage": [...], "muted": [person ids], "reachable": bool}
+    stage_state: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
 
     event: Mapped[Event] = relationship(back_populates="sessions")
     statements: Mapped[list[Statement]] = relationship(

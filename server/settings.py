@@ -62,6 +62,19 @@ class Settings:
     transcode_preset: str = "veryfast"
     # Hours an unfinished upload is kept before it expires and its bytes are deleted.
     upload_expiry_hours: int = 24
+    # The live stage (docs/stage.md): "auto" starts Debian's Janus here when it is installed
+    # (unless `janus_url` names an external one); "off" has no stage.
+    stage: str = "off"
+    janus_url: str | None = None
+    janus_api_secret: str | None = None
+    janus_token_secret: str | None = None
+    janus_admin_key: str | None = None
+    janus_port: int = 8088
+    janus_rtp_ports: str = "20000-40000"
+    # VideoRoom ids are this plus the session id, so deployments can share one Janus.
+    stage_room_base: int = 1000
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -82,6 +95,14 @@ class Settings:
             raise SettingsError(f"{PREFIX}SIGN_IN_CHECK_SECONDS must be more than 0")
         if self.queue_order not in ("round_robin", "fifo"):
             raise SettingsError(f"{PREFIX}QUEUE_ORDER is 'round_robin' or 'fifo'")
+        if self.stage not in ("auto", "off"):
+            raise SettingsError(f"{PREFIX}STAGE is 'auto' or 'off'")
+        if self.janus_url is not None and not (self.janus_api_secret and self.janus_token_secret):
+            raise SettingsError(
+                f"{PREFIX}JANUS_URL needs {PREFIX}JANUS_API_SECRET and {PREFIX}JANUS_TOKEN_SECRET"
+            )
+        if self.turn_urls and not self.turn_secret:
+            raise SettingsError(f"{PREFIX}TURN_URLS needs {PREFIX}TURN_SECRET")
         if len(self.secret) < MIN_SECRET_LENGTH:
             raise SettingsError(
                 f"{PREFIX}SECRET must be at least {MIN_SECRET_LENGTH} characters long"
@@ -153,6 +174,18 @@ class Settings:
             job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
             transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
             upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),
+            stage=env.get(f"{PREFIX}STAGE", "auto"),
+            janus_url=env.get(f"{PREFIX}JANUS_URL") or None,
+            janus_api_secret=env.get(f"{PREFIX}JANUS_API_SECRET") or None,
+            janus_token_secret=env.get(f"{PREFIX}JANUS_TOKEN_SECRET") or None,
+            janus_admin_key=env.get(f"{PREFIX}JANUS_ADMIN_KEY") or None,
+            janus_port=_int(env, "JANUS_PORT", cls.janus_port),
+            janus_rtp_ports=env.get(f"{PREFIX}JANUS_RTP_PORTS", cls.janus_rtp_ports),
+            stage_room_base=_int(env, "STAGE_ROOM_BASE", cls.stage_room_base),
+            turn_urls=tuple(
+                url.strip() for url in env.get(f"{PREFIX}TURN_URLS", "").split(",") if url.strip()
+            ),
+            turn_secret=env.get(f"{PREFIX}TURN_SECRET") or None,
         )
 
 

@@ -39,7 +39,14 @@ async def test_serve_answers_and_join_links_work(tmp_path: Path) -> None:
     summary = demo_json(tmp_path)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("PRESESSION_")}
-    env.update({"PRESESSION_DATA_DIR": str(tmp_path), "PRESESSION_PORT": str(port)})
+    # The stage (its own Janus) has its own process test: tests/server/stage/.
+    env.update(
+        {
+            "PRESESSION_DATA_DIR": str(tmp_path),
+            "PRESESSION_PORT": str(port),
+            "PRESESSION_STAGE": "off",
+        }
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "server.cli", "serve",
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
-from server.keys import ATTENDANCE, CONNECTIONS, IDENTITY, LIVE_ROOM, SETTINGS
+from server.keys import ATTENDANCE, CONNECTIONS, IDENTITY, LIVE_ROOM, SETTINGS, STAGE
 from server.live.broadcast import (
     NAMESPACE,
     Broadcaster,
@@ -41,6 +41,8 @@ EVENT_PERMISSIONS: Mapping[str, frozenset[Role]] = {
     "moderate": ORGANISER_ROLES,
     "phase": ORGANISER_ROLES,
     "screening": ORGANISER_ROLES,
+    "stage": ORGANISER_ROLES,
+    "stage_pass": SIGNED_IN,
 }
 
 Ack = dict[str, Any]
@@ -194,6 +196,13 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             principal, _session_id(data), data.get("action"), data
         )
         return {"ok": True, **result}
+
+    async def handle_stage(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        stage = await self._app[STAGE].act(principal, _session_id(data), data.get("action"), data)
+        return {"ok": True, "stage": stage}
+
+    async def handle_stage_pass(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
+        return {"ok": True, "pass": await self._app[STAGE].pass_for(principal, _session_id(data))}
 
     # -- helpers ---------------------------------------------------------------------------
 

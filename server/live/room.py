@@ -8,7 +8,7 @@ import asyncio
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -53,6 +53,7 @@ from server.models import (
     utcnow,
 )
 from server.settings import Settings
+from server.stage import service as stage
 
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 ASKING_PHASES = frozenset({Phase.SCREENING, Phase.QA})
@@ -80,6 +81,8 @@ class LiveRoom:
         self._asks: defaultdict[int, list[_Ask]] = defaultdict(list)
         self._ask_workers: dict[int, asyncio.Task[None]] = {}
         self._missions: dict[int, reading.MissionInfo] = {}
+        # Whether this server has a live stage (docs/stage.md); its state is in every snapshot.
+        self.stage_available = False
 
     async def close(self) -> None:
         """Let the questions already asked be committed and answered."""
@@ -90,7 +93,16 @@ class LiveRoom:
     async def snapshot(self, principal: Principal, session_id: int) -> dict[str, Any]:
         async with self._database.read() as session:
             country_session = await _session_for(session, principal, session_id)
-            return await reading.snapshot(session, country_session, principal)
+            return await self._snapshot(session, country_session, principal)
+
+    async def _snapshot(
+        self, session: AsyncSession, country_session: CountrySession, principal: Principal
+    ) -> dict[str, Any]:
+        result = await reading.snapshot(session, country_session, principal)
+        result["stage"] = await stage.stage_view(
+            session, country_session, available=self.stage_available
+        )
+        return result
 
     async def sync(self, principal: Principal, session_id: int, since: int) -> dict[str, Any]:
         """The updates after `since`, or a fresh snapshot when they are too many or gone."""
@@ -108,7 +120,7 @@ class LiveRoom:
                     if principal.is_organiser:
                         result["presence"] = await reading.presence(session, session_id)
                     return result
-            return {"snapshot": await reading.snapshot(session, country_session, principal)}
+            return {"snapshot": await self._snapshot(session, country_session, principal)}
 
     # -- questions -------------------------------------------------------------------------
 
@@ -286,6 +298,8 @@ class LiveRoom:
             question = await write.question(question_id)
             changed = await self._apply(write, question, chosen, data)
             views = await write.questions(changed)
+            if chosen in (Action.ON_AIR, Action.ANSWERED):
+                await stage.floor_follows_queue(write, available=self.stage_available)
             return _shown(views[0], principal)
 
     async def _apply(
@@ -399,7 +413,11 @@ class LiveRoom:
         target = control.parse_phase(phase)
         _check_member(principal, session_id)
         async with self._change(session_id) as write:
-            return await control.change_phase(write, target)
+            result = await control.change_phase(write, target)
+            if target is Phase.CLOSED and write.country_session.stage_live:
+                stage.close_stage(write.country_session)
+                await stage.record_stage(write, available=self.stage_available)
+            return result
 
     async def screening(
         self, principal: Principal, session_id: int, action: object, data: dict[str, Any]
@@ -422,6 +440,10 @@ class LiveRoom:
         if session_id is None:
             raise NotFound("No such question.")
         return session_id
+
+    def write(self, session_id: int) -> AbstractAsyncContextManager[SessionWrite]:
+        """A journalled write on one session, for the other parts of the live room (the stage)."""
+        return self._change(session_id)
 
     @asynccontextmanager
     async def _change(self, session_id: int) -> AsyncIterator[SessionWrite]:

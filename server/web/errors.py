@@ -19,6 +19,7 @@ STATUS: dict[type[errors.PresessionError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.Gone: 410,
+    errors.Unavailable: 503,
     errors.PreconditionFailed: 412,
     errors.TooLarge: 413,
     errors.RateLimited: 429,

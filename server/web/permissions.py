@@ -89,6 +89,10 @@ PERMISSIONS: Mapping[str, Rule] = {
     "invitations.create": Rule(ORGANISERS, in_session=True),
     # Socket.IO: every connection and event is checked by the live room (server/live/).
     "live": Rule(ANYONE),
+    # The browser's path to Janus: every request is checked again by the stage (server/stage/).
+    "stage_janus": Rule(SIGNED_IN),
+    "stage_janus_session": Rule(SIGNED_IN),
+    "stage_janus_handle": Rule(SIGNED_IN),
     "uploads.options": Rule(ANYONE),
     "uploads.create": Rule(SPEAKERS, statement=OWNER),
     "uploads.status": Rule(SPEAKERS, statement=OWNER),

@@ -95,6 +95,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "PRESESSION_PORT": str(port),
         "PRESESSION_PUBLIC_URL": base_url,
         "PRESESSION_SQLITE_SYNCHRONOUS": "NORMAL",
+        # The stage's own Janus (started by the server when installed), on a port of its own.
+        "PRESESSION_JANUS_PORT": str(_free_port()),
     }
     presession = [sys.executable, "-m", "server.cli"]
     printed = subprocess.run(

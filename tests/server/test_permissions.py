@@ -53,6 +53,11 @@ EXPECTED = [
     # The Engine.IO handshake is open; Socket.IO's connect and every event check the caller
     # (tests/server/live/test_live_permissions.py).
     ("live", "GET", "/socket.io/?EIO=4&transport=polling", None, ALL),
+    # The browser's path to Janus: each request is checked again against the stage's rights
+    # (tests/server/stage/).
+    ("stage_janus", "POST", "/stage/janus", {}, SIGNED_IN),
+    ("stage_janus_session", "POST", "/stage/janus/1", {}, SIGNED_IN),
+    ("stage_janus_handle", "POST", "/stage/janus/1/2", {}, SIGNED_IN),
     ("uploads.options", "OPTIONS", "/api/uploads/", None, ALL),
     ("uploads.create", "POST", "/api/uploads/", {}, OWNERS),
     ("uploads.status", "HEAD", "/api/uploads/{u}", None, OWNERS),

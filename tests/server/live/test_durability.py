@@ -31,6 +31,7 @@ async def server(data_dir: Path, port: int) -> AsyncIterator[asyncio.subprocess.
             "PRESESSION_PORT": str(port),
             "PRESESSION_QUESTIONS_PER_MINUTE": "1000",
             "PRESESSION_OPEN_QUESTIONS_PER_DELEGATE": "1000",
+            "PRESESSION_STAGE": "off",
         }
     )
     process = await asyncio.create_subprocess_exec(

@@ -1,0 +1,82 @@
+"""Where the stage's Janus is and the secrets our server shares with it, from the settings.
+
+For the Janus that `presession serve` starts itself, every secret is derived from the
+server's own secret, so there is nothing more to configure and nothing more to keep secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from server.settings import Settings, SettingsError
+from server.stage import process
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    janus_url: str
+    api_secret: str
+    token_secret: str
+    admin_key: str
+    room_base: int
+    secret: str  # what room secrets, room tokens and participant ids are derived from
+    turn_urls: tuple[str, ...]
+    turn_secret: str | None
+    managed: process.JanusConfig | None  # None: an external Janus
+
+
+def _derived(secret: str, purpose: str) -> str:
+    return hmac.new(secret.encode(), f"janus:{purpose}".encode(), hashlib.sha256).hexdigest()
+
+
+def stage_config(settings: Settings) -> StageConfig | None:
+    """The stage's configuration, or None when this server has no stage."""
+    secret = _derived(settings.secret, "rooms")
+    common = {
+        "room_base": settings.stage_room_base,
+        "secret": secret,
+        "turn_urls": settings.turn_urls,
+        "turn_secret": settings.turn_secret,
+    }
+    if settings.janus_url is not None:
+        assert settings.janus_api_secret, "checked by the settings"
+        assert settings.janus_token_secret, "checked by the settings"
+        return StageConfig(
+            janus_url=settings.janus_url.rstrip("/"),
+            api_secret=settings.janus_api_secret,
+            token_secret=settings.janus_token_secret,
+            admin_key=settings.janus_admin_key or "",
+            managed=None,
+            **common,  # type: ignore[arg-type]
+        )
+    if settings.stage == "off" or process.installed() is None:
+        return None
+    managed = process.JanusConfig(
+        folder=settings.data_dir / "janus",
+        http_port=settings.janus_port,
+        api_secret=_derived(settings.secret, "api"),
+        token_secret=_derived(settings.secret, "token"),
+        admin_key=_derived(settings.secret, "admin"),
+        rtp_ports=_port_range(settings.janus_rtp_ports),
+    )
+    return StageConfig(
+        janus_url=managed.url,
+        api_secret=managed.api_secret,
+        token_secret=managed.token_secret,
+        admin_key=managed.admin_key,
+        managed=managed,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _port_range(raw: str) -> tuple[int, int]:
+    low, _, high = raw.partition("-")
+    try:
+        first, last = int(low), int(high)
+    except ValueError as error:
+        raise SettingsError(f"PRESESSION_JANUS_RTP_PORTS is FIRST-LAST, not {raw!r}") from error
+    if not 1024 <= first < last <= 65535:
+        raise SettingsError(f"PRESESSION_JANUS_RTP_PORTS is out of range: {raw!r}")
+    return first, last

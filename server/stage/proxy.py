@@ -1,0 +1,247 @@
+"""The browser's only path to Janus: its HTTP API at `/stage/janus`, for signed-in people, with
+every request checked against the person's rights (docs/stage.md, "The browser's path").
+
+Janus sessions and handles are remembered per server process: a browser keeps talking to the
+process it started with (nginx routes `/stage/` by sign-in).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import select
+
+from server.db import Database
+from server.errors import PresessionError
+from server.identity.principal import Principal
+from server.identity.tokens import hash_bearer_token
+from server.models import Login, utcnow
+from server.stage import rights
+from server.stage.janus import VIDEOROOM
+from server.stage.service import PROXY_PATH, Stage
+
+log = logging.getLogger(__name__)
+
+# A Janus long poll answers within 30 s; a little more here.
+_LONG_POLL = aiohttp.ClientTimeout(total=40)
+_REQUEST = aiohttp.ClientTimeout(total=15)
+MAX_SESSIONS_PER_PERSON = 8
+_STRIPPED = ("apisecret", "admin_secret", "token")
+
+
+@dataclass
+class _Session:
+    person_id: int
+    sign_in: str  # the hash of the bearer token it was created with
+    handles: dict[int, rights.Handle | None] = field(default_factory=dict)
+
+
+class JanusProxy:
+    def __init__(self, stage: Stage, database: Database, janus_url: str) -> None:
+        self._stage = stage
+        self._database = database
+        self._url = janus_url.rstrip("/")
+        self._sessions: dict[int, _Session] = {}
+        self._http: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def root(self, request: web.Request, principal: Principal, token: str) -> web.Response:
+        message = await _message(request)
+        if not self._stage.available:
+            return _refusal(message, "The live stage is not available on this server.", 503)
+        if message.get("janus") != "create":
+            return _refusal(message, "Create a session first.")
+        mine = sum(1 for held in self._sessions.values() if held.person_id == principal.person_id)
+        if mine >= MAX_SESSIONS_PER_PERSON:
+            return _refusal(message, "Too many stage connections at once; close one.", 429)
+        answer = await self._forward(self._url, message)
+        if answer.get("janus") == "success":
+            session_id = int(answer["data"]["id"])
+            self._sessions[session_id] = _Session(principal.person_id, hash_bearer_token(token))
+        return web.json_response(answer)
+
+    async def session(
+        self, request: web.Request, principal: Principal, session_id: int
+    ) -> web.Response:
+        held = self._owned(session_id, principal)
+        if request.method == "GET":
+            if held is None:
+                return _refusal({}, "Not your stage connection.")
+            return web.json_response(await self._long_poll(request, session_id))
+        message = await _message(request)
+        if held is None:
+            return _refusal(message, "Not your stage connection.")
+        verb = message.get("janus")
+        if verb == "attach" and message.get("plugin") != VIDEOROOM:
+            return _refusal(message, "Only the stage's rooms are open.")
+        if verb not in ("attach", "keepalive", "destroy"):
+            return _refusal(message, f"{verb!r} is not open here.")
+        answer = await self._forward(f"{self._url}/{session_id}", message)
+        if verb == "attach" and answer.get("janus") == "success":
+            held.handles[int(answer["data"]["id"])] = None
+        if verb == "destroy" or _session_gone(answer):
+            self._sessions.pop(session_id, None)
+        return web.json_response(answer)
+
+    async def handle(
+        self, request: web.Request, principal: Principal, session_id: int, handle_id: int
+    ) -> web.Response:
+        message = await _message(request)
+        held = self._owned(session_id, principal)
+        if held is None or handle_id not in held.handles:
+            return _refusal(message, "Not your stage connection.")
+        verb = message.get("janus")
+        joined: rights.Handle | None = None
+        if verb == "message":
+            body = message.get("body")
+            if not isinstance(body, dict):
+                return _refusal(message, "A message carries a body.")
+            current = held.handles[handle_id]
+            try:
+                room = current.room if current is not None else body.get("room")
+                seat = await self._stage.seat(principal, room)
+                message["body"], joined = rights.check_message(body, current, seat)
+            except (rights.Refused, PresessionError) as refused:
+                reason = refused.message if isinstance(refused, PresessionError) else str(refused)
+                log.info(
+                    "stage: refused %s for person %s: %s",
+                    body.get("request"),
+                    principal.person_id,
+                    reason,
+                )
+                return _refusal(message, reason)
+        elif verb not in ("trickle", "detach", "hangup"):
+            return _refusal(message, f"{verb!r} is not open here.")
+        answer = await self._forward(f"{self._url}/{session_id}/{handle_id}", message)
+        if joined is not None and answer.get("janus") != "error":
+            held.handles[handle_id] = joined
+        if verb == "detach":
+            held.handles.pop(handle_id, None)
+        if _session_gone(answer):
+            self._sessions.pop(session_id, None)
+        return web.json_response(answer)
+
+    # -- ending sign-ins ---------------------------------------------------------------------
+
+    async def end_sign_in(self, token: str) -> int:
+        """Destroy the Janus sessions of a sign-in that ended here (signed out)."""
+        return await self._end({hash_bearer_token(token)})
+
+    async def sweep(self) -> int:
+        """Destroy the Janus sessions of sign-ins that ended elsewhere or expired."""
+        held = {session.sign_in for session in self._sessions.values()}
+        if not held:
+            return 0
+        async with self._database.read() as session:
+            valid = set(
+                (
+                    await session.scalars(
+                        select(Login.token_hash).where(
+                            Login.token_hash.in_(held), Login.expires_at > utcnow()
+                        )
+                    )
+                ).all()
+            )
+        return await self._end(held - valid)
+
+    async def _end(self, sign_ins: set[str]) -> int:
+        ended = [sid for sid, held in self._sessions.items() if held.sign_in in sign_ins]
+        for session_id in ended:
+            self._sessions.pop(session_id, None)
+            with contextlib.suppress(web.HTTPException):
+                await self._forward(
+                    f"{self._url}/{session_id}",
+                    {"janus": "destroy", "apisecret": self._stage.api_secret()},
+                    own_token=False,
+                )
+        return len(ended)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _owned(self, session_id: int, principal: Principal) -> _Session | None:
+        held = self._sessions.get(session_id)
+        return held if held is not None and held.person_id == principal.person_id else None
+
+    async def _forward(
+        self, url: str, message: dict[str, Any], *, own_token: bool = True
+    ) -> dict[str, Any]:
+        if own_token:
+            message = {k: v for k, v in message.items() if k not in _STRIPPED}
+            message["token"] = self._stage.core_token()
+        try:
+            async with self._client().post(url, json=message, timeout=_REQUEST) as response:
+                answer: dict[str, Any] = await response.json(content_type=None)
+                return answer
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            log.warning("stage: Janus does not answer: %s", error)
+            raise _reconnecting() from error
+
+    async def _long_poll(self, request: web.Request, session_id: int) -> Any:
+        params = {"token": self._stage.core_token()}
+        for key in ("rid", "maxev"):
+            if key in request.query and request.query[key].isdigit():
+                params[key] = request.query[key]
+        try:
+            async with self._client().get(
+                f"{self._url}/{session_id}", params=params, timeout=_LONG_POLL
+            ) as response:
+                answer = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise _reconnecting() from error
+        if _session_gone(answer):
+            self._sessions.pop(session_id, None)
+        return answer
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        return self._http
+
+
+def _reconnecting() -> web.HTTPServiceUnavailable:
+    return web.HTTPServiceUnavailable(
+        text='{"janus": "error", "error": {"code": 503, "reason": "The stage is reconnecting."}}',
+        content_type="application/json",
+    )
+
+
+def _session_gone(answer: Any) -> bool:
+    return (
+        isinstance(answer, dict)
+        and answer.get("janus") == "error"
+        and answer.get("error", {}).get("code") == 458
+    )
+
+
+async def _message(request: web.Request) -> dict[str, Any]:
+    try:
+        message = await request.json()
+    except ValueError:
+        message = None
+    if not isinstance(message, dict) or not isinstance(message.get("janus"), str):
+        raise web.HTTPBadRequest(
+            text='{"janus": "error", "error": {"code": 454, "reason": "Send a Janus request."}}',
+            content_type="application/json",
+        )
+    return message
+
+
+def _refusal(message: dict[str, Any], reason: str, code: int = 403) -> web.Response:
+    answer: dict[str, Any] = {"janus": "error", "error": {"code": code, "reason": reason}}
+    if "transaction" in message:
+        answer["transaction"] = message["transaction"]
+    return web.json_response(answer)
+
+
+PATHS = (PROXY_PATH, PROXY_PATH + "/{janus_session}", PROXY_PATH + "/{janus_session}/{handle}")

@@ -1,0 +1,127 @@
+"""The stage on the app: Janus started (or reached), the reconcile round, the browser's path."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server.identity.principal import Principal
+from server.keys import DATABASE, LIVE_ROOM, SETTINGS, STAGE
+from server.stage import process
+from server.stage.config import stage_config
+from server.stage.janus import JanusClient, JanusError
+from server.stage.proxy import PATHS, JanusProxy
+from server.stage.service import Stage
+from server.web.permissions import PRINCIPAL, SESSION_COOKIE
+
+log = logging.getLogger(__name__)
+PROXY = web.AppKey("stage_proxy", JanusProxy)
+_MAX_ID = 2**63 - 1
+_READY_S = 10.0
+
+
+def mount_stage(app: web.Application) -> None:
+    """Routes now; Janus, the stage service and its rounds with the app (after the live room)."""
+    app.router.add_resource(PATHS[0], name="stage_janus").add_route("POST", _root)
+    session = app.router.add_resource(PATHS[1], name="stage_janus_session")
+    session.add_route("GET", _session)
+    session.add_route("POST", _session)
+    app.router.add_resource(PATHS[2], name="stage_janus_handle").add_route("POST", _handle)
+    app.cleanup_ctx.append(_lifecycle)
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    settings, database, room = app[SETTINGS], app[DATABASE], app[LIVE_ROOM]
+    config = await asyncio.to_thread(stage_config, settings)
+    janus = None
+    if config is not None and config.managed is not None:
+        binary = process.installed()
+        assert binary is not None, "stage_config checked it"
+        janus = process.JanusProcess(config.managed, binary)
+        await janus.start()
+        await _wait_ready(config.janus_url, config.api_secret)
+    stage = Stage(database, config, room.write)
+    room.stage_available = stage.available
+    app[STAGE] = stage
+    proxy = JanusProxy(stage, database, config.janus_url if config else "http://127.0.0.1:1")
+    app[PROXY] = proxy
+    tasks = []
+    if stage.available:
+        tasks.append(asyncio.create_task(stage.run(), name="stage-reconcile"))
+        tasks.append(
+            asyncio.create_task(
+                _every(settings.sign_in_check_seconds, proxy.sweep), name="stage-sign-ins"
+            )
+        )
+    else:
+        log.info("stage: not available (no Janus installed or configured)")
+    yield
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await proxy.close()
+    await stage.close()
+    if janus is not None:
+        await janus.stop()
+
+
+async def _wait_ready(url: str, api_secret: str) -> None:
+    client = JanusClient(url, api_secret)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _READY_S
+        while loop.time() < deadline:
+            try:
+                await client.info()
+                return
+            except JanusError:
+                await asyncio.sleep(0.1)
+        log.warning("stage: Janus did not answer within %.0f s; the stage will retry", _READY_S)
+    finally:
+        await client.close()
+
+
+async def _every(seconds: float, work: object) -> None:
+    assert callable(work)
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await work()
+        except Exception:
+            log.exception("stage: checking sign-ins failed")
+
+
+def _principal(request: web.Request) -> tuple[Principal, str]:
+    principal = request[PRINCIPAL]
+    header = request.headers.get("Authorization", "")
+    token = header.partition(" ")[2].strip() if header else request.cookies.get(SESSION_COOKIE, "")
+    return principal, token
+
+
+def _number(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
+    if not raw.isdigit() or len(raw) > 19 or int(raw) > _MAX_ID:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+async def _root(request: web.Request) -> web.Response:
+    principal, token = _principal(request)
+    return await request.app[PROXY].root(request, principal, token)
+
+
+async def _session(request: web.Request) -> web.Response:
+    principal, _ = _principal(request)
+    return await request.app[PROXY].session(request, principal, _number(request, "janus_session"))
+
+
+async def _handle(request: web.Request) -> web.Response:
+    principal, _ = _principal(request)
+    return await request.app[PROXY].handle(
+        request, principal, _number(request, "janus_session"), _number(request, "handle")
+    )
