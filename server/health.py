@@ -1,4 +1,4 @@
-"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed."""
+"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed; the stage's Janus."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.keys import DATABASE, TOOLS
+from server.keys import DATABASE, STAGE, TOOLS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -25,7 +25,14 @@ async def healthz(request: web.Request) -> web.Response:
     for tool in await request.app[TOOLS].statuses():
         checks[tool.name] = {"ok": tool.ok, "version": tool.version, "error": tool.error}
     healthy = all(check["ok"] for check in checks.values())
+    # The stage is reported but does not make the server unhealthy: without it, the
+    # screening and the written Q&A go on.
+    stage = request.app[STAGE] if STAGE in request.app else None
+    report = {
+        "available": stage is not None and stage.available,
+        "reachable": stage is not None and stage.reachable,
+    }
     return web.json_response(
-        {"status": "ok" if healthy else "unhealthy", "checks": checks},
+        {"status": "ok" if healthy else "unhealthy", "checks": checks, "stage": report},
         status=200 if healthy else 503,
     )

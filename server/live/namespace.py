@@ -202,7 +202,11 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return {"ok": True, "stage": stage}
 
     async def handle_stage_pass(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        return {"ok": True, "pass": await self._app[STAGE].pass_for(principal, _session_id(data))}
+        # Rights come from the sign-in as it is now: it may have ended since the connection.
+        fresh = await self._app[IDENTITY].principal((await self.get_session(sid))["token"])
+        if fresh is None:
+            raise Unauthenticated("This sign-in has ended. Sign in again.")
+        return {"ok": True, "pass": await self._app[STAGE].pass_for(fresh, _session_id(data))}
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -155,13 +155,16 @@ _PR_SET_PDEATHSIG = 1
 
 
 class JanusProcess:
-    """Janus in the foreground as a child process, with its output in the server's log."""
+    """Janus in the foreground as a child process, its output in the server's log; started
+    again, with backoff, whenever it exits while the server runs."""
 
     def __init__(self, config: JanusConfig, binary: str) -> None:
         self._config = config
         self._binary = binary
         self._process: asyncio.subprocess.Process | None = None
-        self._logger: asyncio.Task[None] | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.starts = 0
 
     @property
     def pid(self) -> int | None:
@@ -169,6 +172,10 @@ class JanusProcess:
 
     async def start(self) -> None:
         path = await asyncio.to_thread(write_config, self._config)
+        await self._spawn(path)
+        self._supervisor = asyncio.create_task(self._supervise(path), name="janus")
+
+    async def _spawn(self, path: Path) -> None:
         self._process = await asyncio.create_subprocess_exec(
             self._binary,
             "-F",
@@ -181,11 +188,33 @@ class JanusProcess:
             stderr=asyncio.subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
-        self._logger = asyncio.create_task(self._forward_log(self._process), name="janus-log")
+        self.starts += 1
         log.info("stage: Janus started (pid %s) on %s", self._process.pid, self._config.url)
 
+    async def _supervise(self, path: Path) -> None:
+        backoff = 0.5
+        while True:
+            process = self._process
+            assert process is not None, "spawned before supervision"
+            started = asyncio.get_running_loop().time()
+            await self._forward_log(process)
+            code = await process.wait()
+            if self._stopping:
+                return
+            log.warning("stage: Janus exited with %s; starting it again", code)
+            if asyncio.get_running_loop().time() - started > 30:
+                backoff = 0.5  # it had been running well
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+            try:
+                await self._spawn(path)
+            except OSError:
+                log.exception("stage: Janus could not be started again")
+                return
+
     async def stop(self) -> None:
-        process, self._process = self._process, None
+        self._stopping = True
+        process = self._process
         if process is not None and process.returncode is None:
             process.terminate()
             try:
@@ -193,10 +222,10 @@ class JanusProcess:
             except TimeoutError:
                 process.kill()
                 await process.wait()
-        if self._logger is not None:
-            self._logger.cancel()
+        if self._supervisor is not None:
+            self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._logger
+                await self._supervisor
 
     async def _forward_log(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None, "started with a pipe"
@@ -206,4 +235,3 @@ class JanusProcess:
                 log.warning("janus: %s", text)
             else:
                 log.debug("janus: %s", text)
-        log.info("stage: Janus exited with %s", await process.wait())

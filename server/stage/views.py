@@ -20,6 +20,7 @@ from server.web.permissions import PRINCIPAL, SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 PROXY = web.AppKey("stage_proxy", JanusProxy)
+JANUS_PROCESS = web.AppKey("janus_process", process.JanusProcess)
 _MAX_ID = 2**63 - 1
 _READY_S = 10.0
 
@@ -47,6 +48,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     stage = Stage(database, config, room.write)
     room.stage_available = stage.available
     app[STAGE] = stage
+    if janus is not None:
+        app[JANUS_PROCESS] = janus
     proxy = JanusProxy(stage, database, config.janus_url if config else "http://127.0.0.1:1")
     app[PROXY] = proxy
     tasks = []

@@ -1,0 +1,347 @@
+"""The stage against a real Janus: passes and rights, the floor following the queue, the
+browser's path refusing what a person may not do, Janus refusing what bypasses it, the
+kick of an unknown publisher, and Janus killed mid-stage."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from server.keys import STAGE
+from server.stage import rights
+from server.stage.janus import JanusClient, signed_token
+from server.stage.views import JANUS_PROCESS
+from tests.factories import Seed
+from tests.live_client import LiveClient
+
+Connect = Callable[[str], Awaitable[LiveClient]]
+Client = TestClient  # type: ignore[type-arg]
+
+
+async def _joined(live: Connect, who: str, session_id: int) -> LiveClient:
+    connection = await live(who)
+    await connection.ok("join", {"session": session_id})
+    return connection
+
+
+async def _stage_update(
+    connection: LiveClient, check: Callable[[dict[str, Any]], bool], seconds: float = 10.0
+) -> dict[str, Any]:
+    """The first `stage` update (from now back to the start) whose stage passes `check`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        for update in connection.updates:
+            if update["kind"] == "stage" and check(update["stage"]):
+                return dict(update["stage"])
+        await asyncio.sleep(0.05)
+    stages = [update["stage"] for update in connection.updates if update["kind"] == "stage"]
+    raise AssertionError(f"no such stage update; got {stages}")
+
+
+async def _live_stage(live: Connect, seeded: Seed, *, phase: str = "qa") -> LiveClient:
+    moderator = await _joined(live, "moderator", seeded.session_id)
+    await moderator.ok("phase", {"session": seeded.session_id, "phase": "screening"})
+    opened = await moderator.ok("stage", {"session": seeded.session_id, "action": "open"})
+    assert opened["stage"]["live"] is True
+    if phase == "qa":
+        await moderator.ok("phase", {"session": seeded.session_id, "phase": "qa"})
+    return moderator
+
+
+async def test_passes_follow_roles_phases_and_the_floor(
+    client: Client, seeded: Seed, live: Connect
+) -> None:
+    session_id = seeded.session_id
+    delegate = await _joined(live, "delegate", session_id)
+    speaker = await _joined(live, "speaker", session_id)
+    closed = await delegate.call("stage_pass", {"session": session_id})
+    assert closed["error"]["code"] == "stage_closed"
+
+    moderator = await _live_stage(live, seeded, phase="screening")
+    early = await delegate.call("stage_pass", {"session": session_id})
+    assert early["error"]["code"] == "not_in_qa"  # delegates watch in the Q&A phase
+    speaker_pass = (await speaker.ok("stage_pass", {"session": session_id}))["pass"]
+    assert speaker_pass["may_publish"] is True
+    assert speaker_pass["janus"] == "/stage/janus"
+    assert len(set(speaker_pass["participants"])) == rights.SEATS
+
+    await moderator.ok("phase", {"session": session_id, "phase": "qa"})
+    viewer = (await delegate.ok("stage_pass", {"session": session_id}))["pass"]
+    assert viewer["may_publish"] is False
+    assert viewer["token"] != speaker_pass["token"]  # per person
+
+    outsider = await live("other_delegate")
+    refused = await outsider.call("stage_pass", {"session": session_id})
+    assert refused["error"]["code"] == "forbidden"
+    not_organiser = await delegate.call("stage", {"session": session_id, "action": "close"})
+    assert not_organiser["error"]["code"] == "forbidden"
+
+    no_offer = await moderator.call("stage", {"session": session_id, "action": "give_floor"})
+    assert no_offer["error"]["code"] == "no_offer"
+    asked = await delegate.ok(
+        "ask", {"session": session_id, "client_id": "stage-1", "text": "Will you?", "to": None}
+    )
+    question = asked["question"]["id"]
+    await moderator.ok("moderate", {"question": question, "action": "approve"})
+    await moderator.ok("moderate", {"question": question, "action": "on_air"})
+    offered = await _stage_update(delegate, lambda stage: stage["offer"] is not None)
+    assert offered["offer"]["question"] == question
+    assert offered["offer"]["mission"]["country"] == "FR"
+
+    given = await moderator.ok(
+        "stage", {"session": session_id, "action": "give_floor", "video": True}
+    )
+    assert given["stage"]["floor"]["mission"]["country"] == "FR"
+    assert given["stage"]["floor"]["question"] == question
+    speaking = (await delegate.ok("stage_pass", {"session": session_id}))["pass"]
+    assert speaking["may_publish"] is True
+    assert speaking["video"] is True
+
+    await moderator.ok("moderate", {"question": question, "action": "answered"})
+    taken = await _stage_update(
+        delegate, lambda stage: stage["floor"] is None and stage["offer"] is None
+    )
+    assert taken["live"] is True
+    again = (await delegate.ok("stage_pass", {"session": session_id}))["pass"]
+    assert again["may_publish"] is False
+
+    # Bad input: each a clear error, nothing changed.
+    for payload, code in (
+        ({"action": "dance"}, "bad_action"),
+        ({"action": "give_floor", "mission": True}, "invalid"),
+        ({"action": "give_floor", "mission": 2**63}, "invalid"),
+        ({"action": "give_floor", "mission": 999_999}, "not_found"),
+        ({"action": "give_floor", "mission": 1, "video": "yes"}, "invalid"),
+        ({"action": "mute", "person": "7"}, "invalid"),
+        ({"action": "mute", "person": 999_999}, "not_found"),
+        ({"action": "take_floor"}, "no_floor"),
+        ({"action": "open"}, "stage_live"),
+    ):
+        answer = await moderator.call("stage", {"session": session_id, **payload})
+        assert answer["error"]["code"] == code, (payload, answer)
+    snapshot = (await moderator.ok("join", {"session": session_id}))["snapshot"]
+    assert snapshot["stage"]["floor"] is None
+    assert snapshot["stage"]["live"] is True
+
+    await moderator.ok("phase", {"session": session_id, "phase": "closed"})
+    ended = await _stage_update(delegate, lambda stage: stage["live"] is False)
+    assert ended["on_stage"] == []
+
+
+async def _janus(
+    client: Client, headers: dict[str, str], path: str, message: dict[str, Any]
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/stage/janus{path}", json={"transaction": "t", **message}, headers=headers
+    )
+    assert response.status == 200, await response.text()
+    answer: dict[str, Any] = await response.json()
+    return answer
+
+
+async def _events(client: Client, headers: dict[str, str], session: int) -> list[dict[str, Any]]:
+    response = await client.get(f"/stage/janus/{session}?maxev=10", headers=headers)
+    assert response.status == 200, await response.text()
+    answer = await response.json()
+    return answer if isinstance(answer, list) else [answer]
+
+
+async def _attach(client: Client, headers: dict[str, str]) -> tuple[int, int]:
+    created = await _janus(client, headers, "", {"janus": "create"})
+    assert created["janus"] == "success", created
+    session = created["data"]["id"]
+    attached = await _janus(
+        client, headers, f"/{session}", {"janus": "attach", "plugin": "janus.plugin.videoroom"}
+    )
+    assert attached["janus"] == "success", attached
+    return session, attached["data"]["id"]
+
+
+async def test_the_browser_path_checks_every_request(
+    client: Client, seeded: Seed, live: Connect, login: Callable[[str], Awaitable[str]]
+) -> None:
+    session_id = seeded.session_id
+    await _live_stage(live, seeded)
+    bearer = await login(seeded.tokens["delegate"])
+    headers = {"Authorization": f"Bearer {bearer}"}
+    delegate = LiveClient(str(client.server.make_url("/")), bearer)
+    await delegate.connect()
+    seat = (await delegate.ok("stage_pass", {"session": session_id}))["pass"]
+
+    session, handle = await _attach(client, headers)
+    other_plugin = await _janus(
+        client, headers, f"/{session}", {"janus": "attach", "plugin": "janus.plugin.echotest"}
+    )
+    assert other_plugin["error"]["code"] == 403
+    join = {"request": "join", "ptype": "publisher", "room": seat["room"]}
+    for body in (
+        {**join, "id": 12345, "token": seat["token"]},  # an id of its own choosing
+        {**join, "id": seat["participants"][0], "token": "guessed"},
+        {**join, "room": seat["room"] + 1, "id": seat["participants"][0], "token": seat["token"]},
+        {"request": "listparticipants", "room": seat["room"]},
+        {"request": "create", "room": 77},
+        {"request": "kick", "room": seat["room"], "id": 1},
+        {"request": "publish"},
+        {"request": "join", "ptype": "subscriber", "room": seat["room"]},  # no private_id
+    ):
+        refused = await _janus(
+            client, headers, f"/{session}/{handle}", {"janus": "message", "body": body}
+        )
+        assert refused["janus"] == "error", body
+        assert refused["error"]["code"] == 403, (body, refused)
+
+    good = {
+        **join,
+        "id": seat["participants"][0],
+        "token": seat["token"],
+        "display": "I am the King",
+    }
+    acked = await _janus(
+        client, headers, f"/{session}/{handle}", {"janus": "message", "body": good}
+    )
+    assert acked["janus"] == "ack", acked
+    events = await _events(client, headers, session)
+    joined = next(
+        e for e in events if e.get("plugindata", {}).get("data", {}).get("videoroom") == "joined"
+    )
+    assert isinstance(joined["plugindata"]["data"]["private_id"], int)
+    # No floor: publishing is refused here, before Janus.
+    publish = await _janus(
+        client, headers, f"/{session}/{handle}",
+        {"janus": "message", "body": {"request": "publish", "audio": True}, "jsep": {"type": "offer", "sdp": "v=0"}},
+    )  # fmt: skip
+    assert publish["error"]["code"] == 403
+    # The server's name for the participant, whatever the browser said.
+    stage = client.server.app[STAGE]
+    assert stage.config is not None
+    line = JanusClient(stage.config.janus_url, stage.config.api_secret)
+    try:
+        listed = await line.request({"request": "listparticipants", "room": seat["room"]})
+    finally:
+        await line.close()
+    displays = [participant["display"] for participant in listed["participants"]]
+    assert displays == [rights.display_of(seat["person"])]
+
+    # Someone else's Janus session is not theirs to use.
+    intruder = {"Authorization": f"Bearer {await login(seeded.tokens['speaker'])}"}
+    stolen = await _janus(client, intruder, f"/{session}", {"janus": "keepalive"})
+    assert stolen["error"]["code"] == 403
+    response = await client.get(f"/stage/janus/{session}", headers=intruder)
+    assert (await response.json())["error"]["code"] == 403
+
+    # Signed out: nothing more, and the Janus session is ended.
+    await client.post("/api/logout", headers=headers)
+    response = await client.post(
+        f"/stage/janus/{session}", json={"janus": "keepalive", "transaction": "k"}, headers=headers
+    )
+    assert response.status == 401
+    await delegate.close()
+
+
+async def test_janus_refuses_what_bypasses_our_server(
+    client: Client, seeded: Seed, live: Connect
+) -> None:
+    """Straight to Janus on 127.0.0.1 (as only a process on the server could): an expired or
+    missing token is refused, a wrong room token cannot join, and a participant our server
+    did not issue is kicked by the next round."""
+    moderator = await _live_stage(live, seeded)
+    delegate = await _joined(live, "delegate", seeded.session_id)
+    seat = (await delegate.ok("stage_pass", {"session": seeded.session_id}))["pass"]
+    stage = client.server.app[STAGE]
+    config = stage.config
+    assert config is not None
+    http = client.session
+    url = config.janus_url
+
+    async def send(path: str, message: dict[str, Any], token: str | None) -> dict[str, Any]:
+        body = {"transaction": "x", **message, **({"token": token} if token else {})}
+        async with http.post(url + path, json=body) as response:
+            answer: dict[str, Any] = await response.json(content_type=None)
+            return answer
+
+    expired = signed_token(config.token_secret, -5)
+    tampered = signed_token("not-the-secret", 60)
+    for token in (None, expired, tampered):
+        refused = await send("", {"janus": "create"}, token)
+        assert refused["error"]["code"] == 403, token
+    token = signed_token(config.token_secret, 60)
+    session = (await send("", {"janus": "create"}, token))["data"]["id"]
+    handle = (
+        await send(f"/{session}", {"janus": "attach", "plugin": "janus.plugin.videoroom"}, token)
+    )["data"]["id"]
+
+    async def join(body: dict[str, Any]) -> dict[str, Any]:
+        await send(f"/{session}/{handle}", {"janus": "message", "body": body}, token)
+        async with http.get(f"{url}/{session}?maxev=1&token={token}") as response:
+            answer: dict[str, Any] = await response.json(content_type=None)
+            return answer
+
+    join_body = {"request": "join", "ptype": "publisher", "room": seat["room"], "display": "p999"}
+    wrong = await join({**join_body, "id": 424242, "token": "not-in-the-list"})
+    assert wrong["plugindata"]["data"]["error_code"] == 433  # unauthorized: not in the allowed list
+    forged = await join({**join_body, "id": 424242, "token": seat["token"]})
+    assert forged["plugindata"]["data"]["videoroom"] == "joined"
+    line = JanusClient(config.janus_url, config.api_secret)
+    try:
+        for _ in range(60):
+            listed = await line.request({"request": "listparticipants", "room": seat["room"]})
+            if not any(item["id"] == 424242 for item in listed["participants"]):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("a participant the server did not issue stayed in the room")
+    finally:
+        await line.close()
+    await moderator.close()
+
+
+async def test_janus_killed_mid_stage_comes_back_and_questions_go_on(
+    client: Client, seeded: Seed, live: Connect
+) -> None:
+    app = client.server.app
+    moderator = await _live_stage(live, seeded)
+    delegate = await _joined(live, "delegate", seeded.session_id)
+    await _stage_update(moderator, lambda stage: stage["reachable"] is True and stage["live"])
+    janus = app[JANUS_PROCESS]
+    assert janus.pid is not None
+    before = len(moderator.updates)
+    os.kill(janus.pid, signal.SIGKILL)
+    down = await _stage_update(moderator, lambda stage: stage["reachable"] is False)
+    assert down["live"] is True
+    # The written Q&A goes on while the stage reconnects.
+    asked = await delegate.ok(
+        "ask",
+        {"session": seeded.session_id, "client_id": "during", "text": "Still there?", "to": None},
+    )
+    assert asked["question"]["status"] == "pending"
+    # A pass meanwhile is refused plainly, or works once Janus is back (it restarts fast).
+    meanwhile = await delegate.call("stage_pass", {"session": seeded.session_id})
+    assert meanwhile["ok"] or meanwhile["error"]["code"] == "stage_unreachable"
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while loop.time() < deadline:
+        stages = [u["stage"] for u in moderator.updates[before:] if u["kind"] == "stage"]
+        if stages and stages[-1]["reachable"] and any(not stage["reachable"] for stage in stages):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the stage did not come back after Janus was restarted")
+    assert janus.starts == 2
+    seat = (await delegate.ok("stage_pass", {"session": seeded.session_id}))["pass"]
+    stage = app[STAGE]
+    assert stage.config is not None
+    line = JanusClient(stage.config.janus_url, stage.config.api_secret)
+    try:
+        exists = await line.request({"request": "exists", "room": seat["room"]})
+    finally:
+        await line.close()
+    assert exists["exists"] is True  # rebuilt from the database
+    health = await (await client.get("/healthz")).json()
+    assert health["stage"] == {"available": True, "reachable": True}
