@@ -27,7 +27,7 @@ async def healthz(request: web.Request) -> web.Response:
     healthy = all(check["ok"] for check in checks.values())
     # The stage is reported but does not make the server unhealthy: without it, the
     # screening and the written Q&A go on.
-    stage = request.app[STAGE] if STAGE in request.app else None
+    stage = request.app.get(STAGE)
     report = {
         "available": stage is not None and stage.available,
         "reachable": stage is not None and stage.reachable,

@@ -212,9 +212,10 @@ async def test_the_browser_path_checks_every_request(
     )
     assert isinstance(joined["plugindata"]["data"]["private_id"], int)
     # No floor: publishing is refused here, before Janus.
+    offer = {"type": "offer", "sdp": "v=0"}
     publish = await _janus(
         client, headers, f"/{session}/{handle}",
-        {"janus": "message", "body": {"request": "publish", "audio": True}, "jsep": {"type": "offer", "sdp": "v=0"}},
+        {"janus": "message", "body": {"request": "publish", "audio": True}, "jsep": offer},
     )  # fmt: skip
     assert publish["error"]["code"] == 403
     # The server's name for the participant, whatever the browser said.
