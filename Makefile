@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 CLIENT_STAMP := client/node_modules/.installed
 DATA ?= data
 
-.PHONY: run test check format pytest install system-packages browser services demo clean
+.PHONY: run test check format pytest install system-packages browser stage services demo clean
 
 ## run: install, create the demo event, print its invitation links, serve on :8080
-run: install system-packages
+run: install system-packages stage
 	PRESESSION_DATA_DIR=$(DATA) $(BIN)/presession demo
 	PRESESSION_DATA_DIR=$(DATA) $(BIN)/presession serve
 
@@ -22,7 +22,7 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-pytest: install system-packages browser services
+pytest: install system-packages browser stage services
 	$(BIN)/pytest
 
 ## format: apply ruff's formatting and safe fixes
@@ -52,6 +52,10 @@ system-packages:
 ## browser: Debian's Chromium, for the browser tests
 browser:
 	@scripts/system-packages.sh --browser
+
+## stage: Debian's Janus and coturn, for the live stage (optional: without them it is unavailable)
+stage:
+	@scripts/system-packages.sh --stage
 
 services:
 	@scripts/services.sh

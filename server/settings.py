@@ -69,7 +69,7 @@ class Settings:
     janus_api_secret: str | None = None
     janus_token_secret: str | None = None
     janus_admin_key: str | None = None
-    janus_port: int = 8088
+    janus_port: int = 8089  # not 8088: a packaged Janus service may hold that one
     janus_rtp_ports: str = "20000-40000"
     # VideoRoom ids are this plus the session id, so deployments can share one Janus.
     stage_room_base: int = 1000
