@@ -61,17 +61,21 @@ export function announce(message) {
   while (region.children.length > 5) region.firstElementChild.remove();
 }
 
-/** Keep the header's connection indicator in step with a LiveRoom. */
-export function showConnection(room) {
+/** Keep the header's connection indicator in step with a LiveRoom (and its live stage: while
+ * the room is connected and the stage rebuilds itself, the indicator says so). */
+export function showConnection(room, stage = null) {
   const indicator = byId("connection");
   if (!indicator) return;
   indicator.hidden = false;
-  const draw = (status) => {
+  const draw = () => {
+    const status = room.status === "online" && stage?.status === "reconnecting"
+      ? "stage_reconnecting" : room.status;
     indicator.dataset.status = status;
     indicator.textContent = t(`connection.${status}`);
   };
-  draw(room.status);
-  room.addEventListener("status", (event) => draw(event.detail));
+  draw();
+  room.addEventListener("status", draw);
+  stage?.addEventListener("status", draw);
   room.addEventListener("resynced", () => announce(t("connection.resynced")));
 }
 

@@ -1,5 +1,6 @@
 // The moderator console: phases, screening, question moderation, queue order, presence,
-// statements awaiting review, counters, applications to speak; and the event's figures.
+// statements awaiting review, counters, applications to speak, the live stage; and the
+// event's figures.
 import { applicationsPanel } from "/static/js/applications.js";
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
@@ -10,6 +11,10 @@ import { LiveRoom } from "/static/js/live.js";
 import { ScreeningPlayer } from "/static/js/player.js";
 import { questionItem } from "/static/js/questions.js";
 import { reviewPanel } from "/static/js/review.js";
+import { Stage } from "/static/js/stage.js";
+import { stageConsole } from "/static/js/stage-console.js";
+import { StageControls } from "/static/js/stage-controls.js";
+import { StageView } from "/static/js/stage-view.js";
 
 const PHASES = ["scheduled", "screening", "qa", "closed"];
 const me = await setupPage();
@@ -31,7 +36,12 @@ if (requireSignIn(me, ["moderator", "admin"])) {
 
 function startConsole(sessionId) {
   const room = new LiveRoom(sessionId);
-  showConnection(room);
+  const stage = new Stage(room, me);
+  showConnection(room, stage);
+  stageConsole(byId("stage-console"), room);
+  new StageView(byId("stage"), stage, {
+    context: () => ({ offer: room.state?.stage?.offer, panel: room.state?.panel }) });
+  new StageControls(byId("stage-me"), stage);
   const player = new ScreeningPlayer(byId("player"), room);
   const context = { room, player, editing: new Set(), rejecting: new Set(), drafts: new Map() };
   player.loadPlaylist().then(() => drawScreening(context));

@@ -27,6 +27,7 @@ export class RoomState {
   merge(update) {
     if ("phase" in update) this.phase = update.phase;
     if ("screening" in update) this.screening = update.screening;
+    if ("stage" in update) this.stage = update.stage; // the whole stage, every time (docs/stage.md)
     for (const question of update.questions ?? []) {
       if (question.removed) this.questions.delete(question.id);
       else this.questions.set(question.id, question);

@@ -1,10 +1,15 @@
-// The delegate's session room: the screening, and the Q&A panel (ask, my questions, the queue).
+// The delegate's session room: the screening, then (in the Q&A, while it is live) the stage in
+// the player's place, with the prompt to speak when the delegation is given the floor; and the
+// Q&A panel (ask, my questions, the queue).
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import { countryName, t } from "/static/js/i18n.js";
 import { LiveRoom, newClientId } from "/static/js/live.js";
 import { ScreeningPlayer } from "/static/js/player.js";
 import { questionItem, statusText } from "/static/js/questions.js";
+import { Stage } from "/static/js/stage.js";
+import { StageControls } from "/static/js/stage-controls.js";
+import { StageView } from "/static/js/stage-view.js";
 
 const PENDING_ASK = "presession.pending-ask";
 const sessionId = Number(window.location.pathname.split("/").at(-1));
@@ -20,9 +25,28 @@ if (requireSignIn(me, ["delegate", "speaker", "admin", "moderator"])) {
     document.title = `Presession: ${country}`;
   }
   const room = new LiveRoom(sessionId);
-  showConnection(room);
+  const stage = new Stage(room, me);
+  showConnection(room, stage);
   const player = new ScreeningPlayer(byId("player"), room);
   player.loadPlaylist();
+  const view = new StageView(byId("stage"), stage, {
+    context: () => ({ offer: room.state?.stage?.offer, panel: room.state?.panel }),
+    onSoundOnly: (soundOnly) => {
+      player.qualitySelect.value = soundOnly ? "audio" : "auto";
+      player.chooseQuality(player.qualitySelect.value);
+    },
+  });
+  player.qualitySelect.addEventListener("change", () => view.followQuality());
+  // Only a delegation given the floor speaks here; speakers and organisers have their pages.
+  const controls = me.role === "delegate"
+    ? new StageControls(byId("stage-me"), stage, { direct: true, onEnd: () => drawFloor(stage, controls) })
+    : null;
+  const drawStage = () => {
+    drawStageArea(room, player);
+    if (controls) drawFloor(stage, controls);
+  };
+  room.addEventListener("change", drawStage);
+  stage.addEventListener("change", drawStage);
   let lastOnAir = null;
   const lastStatus = new Map();
 
@@ -47,6 +71,35 @@ if (requireSignIn(me, ["delegate", "speaker", "admin", "moderator"])) {
     ask(room);
   });
   room.connect();
+}
+
+/** The Q&A shows the stage in the player's place while it is live; the screening stays HLS. */
+function drawStageArea(room, player) {
+  const stage = room.state?.stage;
+  const onStage = room.state?.phase === "qa" && Boolean(stage?.available && stage.live);
+  byId("player").hidden = onStage;
+  byId("stage").hidden = !onStage;
+  byId("screening-title").textContent = t(onStage ? "stage.title" : "player.title");
+  if (onStage && !player.video.paused) player.video.pause();
+}
+
+/** The prompt to speak, while my delegation has the floor and I am not speaking yet. */
+function drawFloor(stage, controls) {
+  const prompt = byId("floor");
+  const show = stage.mayPublish() && controls.mode === "idle" && !controls.opening;
+  if (!show || !prompt.hidden) {
+    prompt.hidden = !show;
+    return;
+  }
+  prompt.hidden = false; // then filled: the alert is read out
+  fill(prompt,
+    h("p", {}, t(stage.videoAllowed() ? "stage.floor_prompt_video" : "stage.floor_prompt")),
+    h("button", { type: "button", id: "speak", onclick: async () => {
+      prompt.hidden = true;
+      await controls.speak();
+      drawFloor(stage, controls);
+    } }, t("stage.speak")));
+  byId("speak").focus();
 }
 
 function mine(room) {

@@ -1,12 +1,16 @@
-// The speaker's page: the live Q&A (the question on air in large type, questions addressed to
-// my organisation, a written answer), and my statements per session (upload, progress,
-// validation message, preview, replace, captions).
+// The speaker's page: the live Q&A (the question on air in large type beside the live stage,
+// where the speaker answers aloud; questions addressed to my organisation, a written answer),
+// and my statements per session (upload, progress, validation message, preview, replace,
+// captions).
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import { countryName, formatMoment, formatNumber, formatRange, t } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { previewPlayer } from "/static/js/player.js";
 import { questionItem, statusText } from "/static/js/questions.js";
+import { Stage } from "/static/js/stage.js";
+import { StageControls } from "/static/js/stage-controls.js";
+import { StageView } from "/static/js/stage-view.js";
 import { StatementUpload, uploadErrorMessage } from "/static/js/upload.js";
 
 const LIVE_PHASES = ["screening", "qa"];
@@ -224,7 +228,11 @@ function consentForm(statement) {
 
 function startLive(session) {
   const room = new LiveRoom(session.id);
-  showConnection(room);
+  const stage = new Stage(room, me);
+  showConnection(room, stage);
+  new StageView(byId("stage"), stage, {
+    context: () => ({ offer: room.state?.stage?.offer, panel: room.state?.panel }) });
+  new StageControls(byId("stage-me"), stage);
   let lastOnAir = null;
   room.addEventListener("change", () => {
     keepFocus(() => drawLive(room, session));
