@@ -156,10 +156,10 @@ function drawQuestions(context) {
   const questions = room.questions();
   const onAir = room.onAir();
   fill(byId("on-air"), h("h3", {}, t("room.on_air")), onAir
-    ? withButtons(questionItem(onAir, { withAuthor: true }),
+    ? h("ul", { class: "questions" }, withButtons(questionItem(onAir, { withAuthor: true }),
       h("button", { type: "button", class: "mark-answered",
         onclick: () => act(room, "moderate", { question: onAir.id, action: "answered" }) },
-      t("moderator.answered_button")))
+      t("moderator.answered_button"))))
     : h("p", { class: "empty" }, t("room.nothing_on_air")));
   const pending = questions.filter((question) => question.status === "pending");
   fill(byId("pending"), ...listOrEmpty(pending.map((question) => pendingItem(context, question))));

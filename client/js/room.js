@@ -124,7 +124,7 @@ function draw(room) {
 }
 
 function questionItemBlock(question) {
-  return h("div", { class: "on-air-question" }, questionItem(question));
+  return h("ul", { class: "questions on-air-question" }, questionItem(question));
 }
 
 function listOrEmpty(items) {

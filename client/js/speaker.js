@@ -257,7 +257,8 @@ function drawLive(room, session) {
     " · ", h("a", { href: `/sessions/${session.id}` }, t("speaker.watch")));
   const onAir = room.onAir();
   fill(byId("on-air"), h("h3", {}, t("room.on_air")),
-    onAir ? h("div", { class: "on-air-question" }, questionItem(onAir), answerBox(room, onAir))
+    onAir ? h("div", { class: "on-air-question" },
+      h("ul", { class: "questions" }, questionItem(onAir)), answerBox(room, onAir))
       : h("p", { class: "empty" }, t("room.nothing_on_air")));
   const mine = room.questions().filter((question) =>
     addressedToMe(question) && ["approved", "on_air", "answered"].includes(question.status));

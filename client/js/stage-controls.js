@@ -206,7 +206,9 @@ export class StageControls {
     } else if (reason !== "connection" && reason !== "left" && this.mode === "live") {
       // The floor was taken back, a moderator removed me, or the stage ended.
       this.release();
-      this.message.textContent = t(`stage.ended_${reason}`);
+      // A delegate is cut off when the floor goes back (the server kicks at once).
+      const said = reason === "kicked" && this.stage.me.role === "delegate" ? "floor" : reason;
+      this.message.textContent = t(`stage.ended_${said}`);
       announce(this.message.textContent);
       this.onEnd?.(reason);
     }

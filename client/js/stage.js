@@ -266,9 +266,10 @@ export class Stage extends EventTarget {
       || (message.kicked !== undefined && message.kicked === self);
     if (kicked) {
       // The floor was taken back, or a moderator removed me: watch again, from scratch.
+      const wasSpeaking = Boolean(this.outgoing || this.published);
       this.outgoing = null;
-      this.emit("publishing", { live: false, reason: "kicked" });
       this.published = false;
+      if (wasSpeaking) this.emit("publishing", { live: false, reason: "kicked" });
       this.rebuild();
       return;
     }
@@ -336,14 +337,15 @@ export class Stage extends EventTarget {
   /** Stop publishing (the person left, the floor went, the stage closed); watching goes on. */
   async leave(reason = "left") {
     const wasLive = this.published;
+    if (!this.outgoing && !wasLive) return;
     this.outgoing = null;
     this.published = false;
+    this.emit("publishing", { live: false, reason });
     const participant = this.link?.participant;
     if (participant && wasLive) {
       await participant.ask({ request: "unpublish" }, (m) => m.unpublished === "ok").catch(() => null);
       participant.hangup();
     }
-    this.emit("publishing", { live: false, reason });
   }
 
   /** Replace the microphone or camera while live (the device picker). */

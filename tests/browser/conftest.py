@@ -35,6 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     # The screening starts without a click in tests; people get a "start with sound" button.
     "--autoplay-policy=no-user-gesture-required",
+    # The live stage: a fake camera and microphone, allowed without asking.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a dev dependency")

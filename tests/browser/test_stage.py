@@ -1,0 +1,186 @@
+"""The live stage in four browsers, with real Janus and Chromium's fake camera and microphone:
+the moderator goes live, a speaker answers on camera, two delegates receive it (one with
+*Sound only*), the moderator gives a delegation the floor and takes it back."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Demo, Screen
+from tests.browser.test_pages import axe_violations
+
+if shutil.which("janus") is None:
+    pytest.skip(
+        "Janus is not installed (Debian package `janus`): the live stage cannot be tested here",
+        allow_module_level=True,
+    )
+
+SESSION = 9  # Paraguay: no other browser test uses this session
+QUESTION = "Will the new shelters law be funded in 2027?"
+
+
+def stage_data(screen: Screen) -> dict[str, str]:
+    """What the page's stage receives (its data attributes, from RTCPeerConnection.getStats)."""
+    data: dict[str, str] = screen.page.locator("#stage-view").evaluate("e => ({...e.dataset})")
+    return data
+
+
+def wait_for_growth(screen: Screen, key: str, seconds: float = 15) -> None:
+    """The stage's inbound-rtp byte count `key` grows."""
+    first = int(stage_data(screen).get(key) or 0)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if int(stage_data(screen).get(key) or 0) > first:
+            return
+    raise AssertionError(f"{key} stayed at {first}: {stage_data(screen)}")
+
+
+def tile(screen: Screen, name: str) -> Any:
+    return screen.page.locator("#stage-view .stage-tile", has_text=name)
+
+
+def wait_for_picture(screen: Screen, name: str) -> None:
+    """The tile of `name` shows a moving picture: videoWidth > 0 and its time advances."""
+    video = tile(screen, name).locator("video")
+    expect(video).to_have_count(1, timeout=20_000)
+    video.evaluate(
+        "v => new Promise((done, fail) => { const t0 = Date.now(); (function check() {"
+        " if (v.videoWidth > 0 && v.currentTime > 0) done();"
+        " else if (Date.now() - t0 > 20000) fail(new Error('no picture'));"
+        " else setTimeout(check, 200); })(); })"
+    )
+    before = video.evaluate("v => v.currentTime")
+    time.sleep(1)
+    assert video.evaluate("v => v.currentTime") > before
+
+
+@pytest.mark.timeout(300)
+def test_the_stage_end_to_end(
+    demo: Demo, open_screen: Callable[..., Screen], artifacts: Path
+) -> None:
+    speaker_invitation = demo.speaker(SESSION)
+    organisation = speaker_invitation["organisation"]
+    asker_invitation = demo.delegate(SESSION, 1)
+    asker_name = asker_invitation["name"]
+    moderator = open_screen(demo.invitations["moderator"])
+    speaker = open_screen(speaker_invitation["token"])
+    asker = open_screen(asker_invitation["token"])
+    listener = open_screen(demo.delegate(SESSION, 2)["token"])  # on a poor connection
+    screens = {"moderator": moderator, "speaker": speaker, "delegate": asker, "listener": listener}
+    moderator.page.goto(f"/moderator?session={SESSION}")
+    for screen in screens.values():
+        expect(screen.page.locator("#connection")).to_have_text("Connected")
+
+    # The moderator opens the screening and goes live; the listener chooses Sound only.
+    moderator.page.locator("#phases [data-phase=screening]").click()
+    expect(listener.page.locator("#session-phase")).to_have_text("Phase: Screening")
+    listener.page.get_by_label("Quality").select_option(label="Sound only (poor connection)")
+    moderator.page.get_by_role("button", name="Go live").click()
+    expect(moderator.page.locator("#stage-live-state")).to_have_text("The stage is live.")
+
+    # The speaker joins the stage: a preview with a level meter and the devices, then live.
+    speaker.page.get_by_role("button", name="Join the stage").click()
+    expect(speaker.page.locator("#stage-me video")).to_be_visible()
+    speaker.page.wait_for_function(
+        "() => Number(document.querySelector('#stage-me-level').dataset.level) > 0.01",
+        timeout=10_000,
+    )
+    expect(speaker.page.get_by_label("Microphone", exact=True).locator("option")).not_to_have_count(0)
+    expect(speaker.page.get_by_label("Camera", exact=True).locator("option")).not_to_have_count(0)
+    speaker.page.locator("#stage-me").get_by_role("button", name="Go live").click()
+    expect(speaker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
+    expect(moderator.page.locator("#stage-people")).to_contain_text(organisation)
+
+    # A delegate asks the speaker a question; it goes on air in the Q&A.
+    asker.page.get_by_label("Addressed to").select_option(label=organisation)
+    asker.page.get_by_label("Your question").fill(QUESTION)
+    asker.page.get_by_role("button", name="Send the question").click()
+    moderator.page.locator("#pending").get_by_role("button", name="Approve").click()
+    moderator.page.locator("#phases [data-phase=qa]").click()
+    moderator.page.locator("#queue").get_by_role("button", name="Put on air").click()
+    expect(speaker.page.locator("#on-air")).to_contain_text(QUESTION)
+
+    # Both delegates have the stage in the player's place; the speaker is seen and heard.
+    for delegate in (asker, listener):
+        expect(delegate.page.locator("#stage-view")).to_be_visible()
+        expect(delegate.page.locator("#player")).to_be_hidden()
+        expect(tile(delegate, organisation)).to_be_visible(timeout=20_000)
+    wait_for_picture(asker, organisation)
+    wait_for_growth(asker, "videoBytes")
+    wait_for_growth(asker, "audioBytes")
+    # Large, and marked as the one the question on air is addressed to.
+    expect(tile(asker, organisation)).to_have_class(re.compile(r"\bactive\b"))
+    expect(tile(asker, organisation)).to_have_class(re.compile(r"\baddressed\b"))
+    wait_for_picture(moderator, organisation)
+
+    # Sound only: the speaker is heard, and no video is received at all.
+    wait_for_growth(listener, "audioBytes")
+    listener_data = stage_data(listener)
+    assert listener_data["videoTracks"] == "0", listener_data
+    assert listener_data["videoBytes"] == "0", listener_data
+    assert tile(listener, organisation).locator("video").evaluate("v => v.videoWidth") == 0
+
+    # The moderator gives the asking delegation the floor, with its camera.
+    floor = moderator.page.locator("#stage-console")
+    expect(floor.locator("#stage-floor")).to_contain_text("The question on air is from")
+    floor.get_by_label("Camera allowed").check()
+    floor.locator("#stage-give-floor").click()
+    prompt = asker.page.locator("#floor[role=alert]")
+    expect(prompt).to_contain_text("Your delegation has the floor")
+    expect(asker.page.get_by_role("button", name="Speak")).to_be_focused()
+    expect(listener.page.locator("#floor")).to_be_hidden()  # only the floor's delegation
+    asker.page.get_by_role("button", name="Speak").click()
+    expect(asker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
+
+    # The others receive the delegate: seen by the speaker and the moderator, heard by all.
+    expect(moderator.page.locator("#stage-people")).to_contain_text(asker_name)
+    wait_for_picture(speaker, asker_name)
+    wait_for_picture(moderator, asker_name)
+    expect(tile(listener, asker_name)).to_be_visible(timeout=20_000)
+    expect(tile(listener, asker_name)).to_contain_text("Has the floor")
+    wait_for_growth(listener, "audioBytes")
+    assert stage_data(listener)["videoTracks"] == "0"
+    expect(tile(moderator, asker_name)).to_have_class(re.compile(r"\bhas-floor\b"))
+    expect(tile(moderator, asker_name)).to_have_class(re.compile(r"\bactive\b"))
+
+    for name, screen in screens.items():
+        screen.shot(artifacts, f"stage-{name}")
+    for screen in (moderator, speaker, asker):
+        assert axe_violations(screen.page) == []
+
+    # The moderator mutes the speaker: the speaker's page turns the microphone off and says so.
+    moderator.page.locator("#stage-people").get_by_role(
+        "button", name=f"Mute {speaker_invitation['name']}"
+    ).click()
+    expect(speaker.page.locator("#stage-me-message")).to_have_text(
+        "A moderator muted your microphone."
+    )
+    expect(speaker.page.locator("#stage-me-mute")).to_be_disabled()
+    assert speaker.page.evaluate(
+        "() => document.querySelector('#stage-me video').srcObject.getAudioTracks()[0].enabled"
+    ) is False
+    expect(tile(listener, organisation)).to_contain_text("Muted")
+
+    # The moderator takes the floor back: the delegate's publisher is gone from every screen.
+    floor.get_by_role("button", name="Take the floor back").click()
+    expect(asker.page.locator("#stage-me-message")).to_contain_text("The floor was taken back")
+    for screen in (moderator, speaker, listener):
+        expect(tile(screen, asker_name)).to_have_count(0, timeout=10_000)
+    expect(moderator.page.locator("#stage-people")).not_to_contain_text(asker_name)
+    expect(tile(asker, organisation)).to_be_visible()  # and watches on
+    asker.shot(artifacts, "stage-delegate-after-the-floor")
+
+    for screen in screens.values():
+        assert screen.errors == []
+        # Leaving the page ends its Janus session (janus.js, on beforeunload), and with it the
+        # long poll our server holds open for it.
+        screen.page.close(run_before_unload=True)
