@@ -48,8 +48,11 @@ class JanusProxy:
         self._url = janus_url.rstrip("/")
         self._sessions: dict[int, _Session] = {}
         self._http: aiohttp.ClientSession | None = None
+        self._closing = False
 
     async def close(self) -> None:
+        """End the held long polls at once (the server is stopping) and take no more."""
+        self._closing = True
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -204,6 +207,8 @@ class JanusProxy:
         return answer
 
     def _client(self) -> aiohttp.ClientSession:
+        if self._closing:
+            raise _reconnecting()
         if self._http is None:
             self._http = aiohttp.ClientSession()
         return self._http

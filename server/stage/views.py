@@ -33,6 +33,14 @@ def mount_stage(app: web.Application) -> None:
     session.add_route("POST", _session)
     app.router.add_resource(PATHS[2], name="stage_janus_handle").add_route("POST", _handle)
     app.cleanup_ctx.append(_lifecycle)
+    # Before the server waits for the requests in flight: a held long poll would keep a
+    # stopping server waiting for up to 30 s.
+    app.on_shutdown.append(_end_long_polls)
+
+
+async def _end_long_polls(app: web.Application) -> None:
+    if PROXY in app:
+        await app[PROXY].close()
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
