@@ -70,6 +70,11 @@ export class Stage extends EventTarget {
 
   // -- what the room says ------------------------------------------------------------------
 
+  /** In the room now (able to publish), whatever the status says. */
+  get joined() {
+    return Boolean(this.link?.joined);
+  }
+
   get state() {
     return this.room.state?.stage ?? null;
   }
@@ -114,10 +119,10 @@ export class Stage extends EventTarget {
       else this.setStatus("off");
     } else if (!this.link && !this.building && !this.retryTimer) {
       this.build();
-    } else if (state.reachable === false) {
-      this.setStatus("reconnecting");
     } else if (this.retryTimer && state.reachable) {
       this.retryNow();
+    } else if (this.link?.joined) {
+      this.setStatus(state.reachable === false ? "reconnecting" : "live");
     }
     if (this.outgoing && !this.mayPublish()) this.leave("floor");
     if (this.published && this.mutedByModerator()) this.setMicrophone(false);
@@ -138,7 +143,8 @@ export class Stage extends EventTarget {
         closeSession(janus);
         return;
       }
-      const link = { pass, janus, participant: null, subscription: null, privateId: null, id: null };
+      const link = { pass, janus, participant: null, subscription: null, privateId: null, id: null,
+        joined: false };
       this.link = link;
       link.participant = await RoomHandle.attach(janus, {
         onEvent: (message) => generation === this.generation && this.onParticipantEvent(message),
@@ -147,6 +153,7 @@ export class Stage extends EventTarget {
       if (generation !== this.generation) return;
       link.id = joined.id;
       link.privateId = joined.private_id;
+      link.joined = true;
       link.subscription = new Subscription(janus, {
         room: pass.room, privateId: joined.private_id, soundOnly: this.soundOnly,
         onTrack: (feed, track, on) => generation === this.generation && this.onTrack(feed, track, on),
@@ -316,7 +323,7 @@ export class Stage extends EventTarget {
   async publish(outgoing) {
     this.outgoing = outgoing;
     const participant = this.link?.participant;
-    if (!participant || this.status !== "live") return false; // published once connected
+    if (!participant || !this.link.joined) return false; // published once joined
     const tracks = [{ type: "audio", capture: outgoing.audio, recv: false, dontStop: true }];
     if (outgoing.video) tracks.push({ type: "video", capture: outgoing.video, recv: false, dontStop: true });
     try {

@@ -4,8 +4,10 @@ the moderator goes live, a speaker answers on camera, two delegates receive it (
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +63,13 @@ def wait_for_picture(screen: Screen, name: str) -> None:
     before = video.evaluate("v => v.currentTime")
     time.sleep(1)
     assert video.evaluate("v => v.currentTime") > before
+
+
+def kill_janus(demo: Demo) -> None:
+    """Kill the Janus the server started (its pid is in the server's log)."""
+    log = (demo.data_dir / "server.log").read_text(encoding="utf-8")
+    pid = int(re.findall(r"Janus started \(pid (\d+)\)", log)[-1])
+    os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.timeout(300)
@@ -179,7 +188,33 @@ def test_the_stage_end_to_end(
     expect(tile(asker, organisation)).to_be_visible()  # and watches on
     asker.shot(artifacts, "stage-delegate-after-the-floor")
 
+    # Unmuted by the moderator, the speaker turns the microphone on again.
+    moderator.page.locator("#stage-people").get_by_role(
+        "button", name=f"Unmute {speaker_invitation['name']}"
+    ).click()
+    expect(speaker.page.locator("#stage-me-mute")).to_be_enabled()
+    speaker.page.locator("#stage-me-mute").click()
+    expect(speaker.page.locator("#stage-me-mute")).to_have_text("Mute")
+    expect(tile(listener, organisation)).not_to_contain_text("Muted")
+    wait_for_growth(listener, "audioBytes")
+
+    # Janus dies mid-stage: the pages say the stage is reconnecting, then the server starts
+    # Janus again and every page rebuilds its stage; the speaker is live again without a click,
+    # and the delegates receive the speaker again.
+    kill_janus(demo)
+    expect(listener.page.locator("#connection")).to_have_text(
+        "Connected · the stage is reconnecting…", timeout=10_000
+    )
+    expect(speaker.page.locator("#connection")).to_have_text("Connected", timeout=30_000)
+    expect(speaker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
+    expect(listener.page.locator("#connection")).to_have_text("Connected", timeout=30_000)
+    expect(listener.page.locator("#stage-view")).to_have_attribute("data-feeds", "1", timeout=20_000)
+    wait_for_growth(listener, "audioBytes")
+    expect(asker.page.locator("#stage-view")).to_have_attribute("data-feeds", "1", timeout=20_000)
+    wait_for_growth(asker, "videoBytes")
+
     for screen in screens.values():
+        assert screen.page.evaluate("window.presessionMissingKeys") == []
         assert screen.errors == []
         # Leaving the page ends its Janus session (janus.js, on beforeunload), and with it the
         # long poll our server holds open for it.
