@@ -48,6 +48,7 @@ export class Stage extends EventTarget {
     this.outgoing = null; // {audio, video} tracks this screen wants live, or null
     this.published = false;
     this.roomDropped = false;
+    this.unreachable = false;
     room.addEventListener("change", () => this.follow());
     room.addEventListener("status", (event) => {
       if (event.detail === "offline") this.roomDropped = true;
@@ -112,6 +113,9 @@ export class Stage extends EventTarget {
 
   follow() {
     const state = this.state;
+    // Janus back after an outage: retry at once rather than at the end of the backoff.
+    const cameBack = this.unreachable && state?.reachable !== false;
+    this.unreachable = state?.reachable === false;
     if (!this.mayWatch()) {
       this.stop();
       if (!state?.available) this.setStatus("unavailable");
@@ -119,7 +123,7 @@ export class Stage extends EventTarget {
       else this.setStatus("off");
     } else if (!this.link && !this.building && !this.retryTimer) {
       this.build();
-    } else if (this.retryTimer && state.reachable) {
+    } else if (this.retryTimer && cameBack) {
       this.retryNow();
     } else if (this.link?.joined) {
       this.setStatus(state.reachable === false ? "reconnecting" : "live");
