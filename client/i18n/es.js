@@ -374,4 +374,5 @@ export default {
   "stage.person_n": "Participante {number}",
   "stage.nobody_else": "Todavía no hay nadie más en el escenario.",
   "stage.removed_you": "Un moderador le ha retirado del escenario.",
+  "stage.ended_removed": "Un moderador le ha retirado del escenario.",
 };

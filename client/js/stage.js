@@ -117,7 +117,7 @@ export class Stage extends EventTarget {
     const cameBack = this.unreachable && state?.reachable !== false;
     this.unreachable = state?.reachable === false;
     if (!this.mayWatch()) {
-      this.stop();
+      this.stop((state?.removed ?? []).includes(this.me.id) ? "removed" : "closed");
       if (!state?.available) this.setStatus("unavailable");
       else if ((state.removed ?? []).includes(this.me.id)) this.setStatus("refused");
       else this.setStatus("off");
@@ -254,11 +254,11 @@ export class Stage extends EventTarget {
     if (hadFeeds) this.emit("feeds");
   }
 
-  stop() {
+  stop(reason = "closed") {
     window.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.failures = 0;
-    if (this.outgoing) this.leave("closed");
+    if (this.outgoing) this.leave(reason);
     if (this.link || this.building) this.teardown();
   }
 
