@@ -85,7 +85,12 @@ def test_the_stage_end_to_end(
     asker = open_screen(asker_invitation["token"])
     # On a poor connection, and reading French.
     listener = open_screen(demo.delegate(SESSION, 2)["token"], language="fr")
-    screens = {"moderator": moderator, "speaker": speaker, "delegate": asker, "listener-fr": listener}
+    screens = {
+        "moderator": moderator,
+        "speaker": speaker,
+        "delegate": asker,
+        "listener-fr": listener,
+    }
     moderator.page.goto(f"/moderator?session={SESSION}")
     for screen in screens.values():
         expect(screen.page.locator("#connection")).to_have_attribute("data-status", "online")
@@ -104,7 +109,9 @@ def test_the_stage_end_to_end(
         "() => Number(document.querySelector('#stage-me-level').dataset.level) > 0.01",
         timeout=10_000,
     )
-    expect(speaker.page.get_by_label("Microphone", exact=True).locator("option")).not_to_have_count(0)
+    expect(speaker.page.get_by_label("Microphone", exact=True).locator("option")).not_to_have_count(
+        0
+    )
     expect(speaker.page.get_by_label("Camera", exact=True).locator("option")).not_to_have_count(0)
     speaker.page.locator("#stage-me").get_by_role("button", name="Go live").click()
     expect(speaker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
@@ -175,9 +182,12 @@ def test_the_stage_end_to_end(
         "A moderator muted your microphone."
     )
     expect(speaker.page.locator("#stage-me-mute")).to_be_disabled()
-    assert speaker.page.evaluate(
-        "() => document.querySelector('#stage-me video').srcObject.getAudioTracks()[0].enabled"
-    ) is False
+    assert (
+        speaker.page.evaluate(
+            "() => document.querySelector('#stage-me video').srcObject.getAudioTracks()[0].enabled"
+        )
+        is False
+    )
     expect(tile(listener, organisation)).to_contain_text("Micro coupé")
 
     # The moderator takes the floor back: the delegate's publisher is gone from every screen.
@@ -209,7 +219,9 @@ def test_the_stage_end_to_end(
     expect(speaker.page.locator("#connection")).to_have_text("Connected", timeout=30_000)
     expect(speaker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
     expect(listener.page.locator("#connection")).to_have_text("Connecté", timeout=30_000)
-    expect(listener.page.locator("#stage-view")).to_have_attribute("data-feeds", "1", timeout=20_000)
+    expect(listener.page.locator("#stage-view")).to_have_attribute(
+        "data-feeds", "1", timeout=20_000
+    )
     wait_for_growth(listener, "audioBytes")
     expect(asker.page.locator("#stage-view")).to_have_attribute("data-feeds", "1", timeout=20_000)
     wait_for_growth(asker, "videoBytes")
