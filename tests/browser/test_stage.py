@@ -225,6 +225,7 @@ def test_the_stage_end_to_end(
     wait_for_growth(listener, "audioBytes")
     expect(asker.page.locator("#stage-view")).to_have_attribute("data-feeds", "1", timeout=20_000)
     wait_for_growth(asker, "videoBytes")
+    expect(tile(asker, organisation)).to_be_visible(timeout=20_000)  # captioned again
 
     for screen in screens.values():
         assert screen.page.evaluate("window.presessionMissingKeys") == []
