@@ -83,6 +83,8 @@ class LiveRoom:
         self._missions: dict[int, reading.MissionInfo] = {}
         # Whether this server has a live stage (docs/stage.md); its state is in every snapshot.
         self.stage_available = False
+        # Called after a change the stage follows is committed (the stage's round, at once).
+        self.on_stage_change: Callable[[], None] = lambda: None
 
     async def close(self) -> None:
         """Let the questions already asked be committed and answered."""
@@ -300,7 +302,10 @@ class LiveRoom:
             views = await write.questions(changed)
             if chosen in (Action.ON_AIR, Action.ANSWERED):
                 await stage.floor_follows_queue(write, available=self.stage_available)
-            return _shown(views[0], principal)
+            shown = _shown(views[0], principal)
+        if chosen in (Action.ON_AIR, Action.ANSWERED):
+            self.on_stage_change()
+        return shown
 
     async def _apply(
         self, write: SessionWrite, question: Question, action: Action, data: dict[str, Any]
@@ -417,7 +422,9 @@ class LiveRoom:
             if target is Phase.CLOSED and write.country_session.stage_live:
                 stage.close_stage(write.country_session)
                 await stage.record_stage(write, available=self.stage_available)
-            return result
+        if target is Phase.CLOSED:
+            self.on_stage_change()
+        return result
 
     async def screening(
         self, principal: Principal, session_id: int, action: object, data: dict[str, Any]

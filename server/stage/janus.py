@@ -5,6 +5,7 @@ only through here.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -31,6 +32,10 @@ class JanusError(Exception):
 class JanusUnreachable(JanusError):
     """Janus does not answer (down, restarting) or forgot our session (it restarted)."""
 
+    def __init__(self, message: str, code: int | None = None, *, slow: bool = False) -> None:
+        super().__init__(message, code)
+        self.slow = slow  # only late: it may answer the next time
+
 
 def signed_token(secret: str, lifetime_s: float, now: float | None = None) -> str:
     """A Janus core token for the VideoRoom plugin, valid `lifetime_s` from now.
@@ -52,6 +57,7 @@ class JanusClient:
         self._http: aiohttp.ClientSession | None = None
         self._session_id: int | None = None
         self._handle_id: int | None = None
+        self._connecting = asyncio.Lock()
 
     @property
     def url(self) -> str:
@@ -94,7 +100,9 @@ class JanusClient:
     async def request(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A synchronous VideoRoom request; its `plugindata.data`, or JanusError."""
         if self._handle_id is None:
-            await self.connect()
+            async with self._connecting:  # one session of ours, however many ask at once
+                if self._handle_id is None:
+                    await self.connect()
         path = f"{self._url}/{self._session_id}/{self._handle_id}"
         answer = await self._post(path, {"janus": "message", "body": dict(body)})
         data: dict[str, Any] = answer.get("plugindata", {}).get("data", {})
@@ -109,7 +117,10 @@ class JanusClient:
                 answer: dict[str, Any] = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             self._session_id = self._handle_id = None
-            raise JanusUnreachable(f"Janus does not answer at {self._url}: {error}") from error
+            raise JanusUnreachable(
+                f"Janus does not answer at {self._url}: {error!r}",
+                slow=isinstance(error, TimeoutError),
+            ) from error
         if answer.get("janus") == "error":
             refusal = answer.get("error", {})
             code = int(refusal.get("code", 0))

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import shutil
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,19 +139,6 @@ def _others(folder: Path, wanted: str) -> list[str]:
     return sorted(path.name for path in folder.glob("*.so") if path.name != wanted)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: Janus gets SIGTERM when our server dies, even by kill -9, so
-    a crashed server never leaves a Janus holding the port for the next start."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the server's own stop still ends it
-        pass
-
-
-_PR_SET_PDEATHSIG = 1
-
-
 class JanusProcess:
     """Janus in the foreground as a child process, its output in the server's log; started
     again, with backoff, whenever it exits while the server runs."""
@@ -176,7 +161,11 @@ class JanusProcess:
         self._supervisor = asyncio.create_task(self._supervise(path), name="janus")
 
     async def _spawn(self, path: Path) -> None:
+        # setpriv: Janus gets SIGTERM when our server dies, even by kill -9, so a crashed
+        # server never leaves a Janus holding the port for the next start.
+        guard = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
         self._process = await asyncio.create_subprocess_exec(
+            *guard,
             self._binary,
             "-F",
             str(self._config.folder),
@@ -186,7 +175,7 @@ class JanusProcess:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            limit=1 << 20,  # Janus logs whole SDPs on one line at higher debug levels
         )
         self.starts += 1
         log.info("stage: Janus started (pid %s) on %s", self._process.pid, self._config.url)
@@ -229,7 +218,13 @@ class JanusProcess:
 
     async def _forward_log(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None, "started with a pipe"
-        async for line in process.stdout:
+        while True:
+            try:
+                line = await process.stdout.readline()
+            except ValueError:  # a line past the limit: skip it, keep reading
+                continue
+            if not line:
+                return
             text = line.decode(errors="replace").rstrip()
             if "[ERR]" in text or "[FATAL]" in text:
                 log.warning("janus: %s", text)

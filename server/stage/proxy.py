@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 _LONG_POLL = aiohttp.ClientTimeout(total=40)
 _REQUEST = aiohttp.ClientTimeout(total=15)
 MAX_SESSIONS_PER_PERSON = 8
+MAX_HANDLES_PER_SESSION = 16
+# Requests that may carry an SDP: offers to publish, answers to start or renegotiate watching.
+_WITH_JSEP = frozenset({"publish", "configure", "start", "update", "subscribe", "switch"})
 # Janus ends a session after 60 s without a request (our config's session_timeout).
 FORGOTTEN_AFTER_S = 120.0
 _STRIPPED = ("apisecret", "admin_secret", "token")
@@ -42,6 +45,9 @@ class _Session:
     person_id: int
     sign_in: str  # the hash of the bearer token it was created with
     handles: dict[int, rights.Handle | None] = field(default_factory=dict)
+    # Joins sent and not yet answered: a handle becomes what it joined as only when Janus
+    # says it joined (the HTTP answer to a join is only an `ack`).
+    pending: dict[int, rights.Handle] = field(default_factory=dict)
     seen: float = field(default_factory=time.monotonic)
 
 
@@ -73,7 +79,7 @@ class JanusProxy:
         if mine >= MAX_SESSIONS_PER_PERSON:
             return _refusal(message, "Too many stage connections at once; close one.", 429)
         answer = await self._forward(self._url, message)
-        if answer.get("janus") == "success":
+        if answer.get("janus") == "success" and isinstance(answer.get("data"), dict):
             session_id = int(answer["data"]["id"])
             self._sessions[session_id] = _Session(principal.person_id, hash_bearer_token(token))
         return web.json_response(answer)
@@ -92,6 +98,8 @@ class JanusProxy:
         verb = message.get("janus")
         if verb == "attach" and message.get("plugin") != VIDEOROOM:
             return _refusal(message, "Only the stage's rooms are open.")
+        if verb == "attach" and len(held.handles) >= MAX_HANDLES_PER_SESSION:
+            return _refusal(message, "Too many handles on one stage connection.", 429)
         if verb not in ("attach", "keepalive", "destroy"):
             return _refusal(message, f"{verb!r} is not open here.")
         answer = await self._forward(f"{self._url}/{session_id}", message)
@@ -114,11 +122,14 @@ class JanusProxy:
             body = message.get("body")
             if not isinstance(body, dict):
                 return _refusal(message, "A message carries a body.")
+            if handle_id in held.pending:
+                return _refusal(message, "A join is under way on this handle; wait for it.")
             current = held.handles[handle_id]
             try:
                 room = current.room if current is not None else body.get("room")
                 seat = await self._stage.seat(principal, room)
                 message["body"], joined = rights.check_message(body, current, seat)
+                _check_jsep(message, body.get("request"), seat)
             except (rights.Refused, PresessionError) as refused:
                 reason = refused.message if isinstance(refused, PresessionError) else str(refused)
                 log.info(
@@ -132,9 +143,10 @@ class JanusProxy:
             return _refusal(message, f"{verb!r} is not open here.")
         answer = await self._forward(f"{self._url}/{session_id}/{handle_id}", message)
         if joined is not None and answer.get("janus") != "error":
-            held.handles[handle_id] = joined
+            held.pending[handle_id] = joined
         if verb == "detach":
             held.handles.pop(handle_id, None)
+            held.pending.pop(handle_id, None)
         if _session_gone(answer):
             self._sessions.pop(session_id, None)
         return web.json_response(answer)
@@ -150,7 +162,7 @@ class JanusProxy:
         those the browser stopped using (Janus has timed them out by then)."""
         idle = time.monotonic() - FORGOTTEN_AFTER_S
         for session_id in [sid for sid, held in self._sessions.items() if held.seen < idle]:
-            del self._sessions[session_id]
+            await self._destroy(session_id)
         held = {session.sign_in for session in self._sessions.values()}
         if not held:
             return 0
@@ -169,18 +181,25 @@ class JanusProxy:
     async def _end(self, sign_ins: set[str]) -> int:
         ended = [sid for sid, held in self._sessions.items() if held.sign_in in sign_ins]
         for session_id in ended:
-            self._sessions.pop(session_id, None)
-            with contextlib.suppress(web.HTTPException):
-                await self._forward(
-                    f"{self._url}/{session_id}",
-                    {
-                        "janus": "destroy",
-                        "transaction": "end",
-                        "apisecret": self._stage.api_secret(),
-                    },
-                    own_token=False,
-                )
+            await self._destroy(session_id)
         return len(ended)
+
+    async def end_person(self, person_id: int) -> int:
+        """Destroy a person's Janus sessions here (a moderator removed them from the stage):
+        their subscriptions end with them, whatever handles they kept."""
+        ended = [sid for sid, held in self._sessions.items() if held.person_id == person_id]
+        for session_id in ended:
+            await self._destroy(session_id)
+        return len(ended)
+
+    async def _destroy(self, session_id: int) -> None:
+        self._sessions.pop(session_id, None)
+        with contextlib.suppress(web.HTTPException):
+            await self._forward(
+                f"{self._url}/{session_id}",
+                {"janus": "destroy", "transaction": "end", "apisecret": self._stage.api_secret()},
+                own_token=False,
+            )
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -199,11 +218,13 @@ class JanusProxy:
             message["token"] = self._stage.core_token()
         try:
             async with self._client().post(url, json=message, timeout=_REQUEST) as response:
-                answer: dict[str, Any] = await response.json(content_type=None)
-                return answer
+                answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             log.warning("stage: Janus does not answer: %s", error)
             raise _reconnecting() from error
+        if not isinstance(answer, dict):
+            raise _reconnecting()
+        return answer
 
     async def _long_poll(self, request: web.Request, session_id: int) -> Any:
         params = {"token": self._stage.core_token()}
@@ -219,14 +240,47 @@ class JanusProxy:
             raise _reconnecting() from error
         if _session_gone(answer):
             self._sessions.pop(session_id, None)
+        held = self._sessions.get(session_id)
+        if held is not None and held.pending:
+            for event in answer if isinstance(answer, list) else [answer]:
+                _settle(held, event)
         return answer
 
     def _client(self) -> aiohttp.ClientSession:
         if self._closing:
             raise _reconnecting()
         if self._http is None:
-            self._http = aiohttp.ClientSession()
+            # No pool limit: every stage page holds a long poll.
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         return self._http
+
+
+def _settle(held: _Session, event: object) -> None:
+    """A pending join's outcome, from Janus's event for that handle."""
+    if not isinstance(event, dict) or not isinstance(event.get("sender"), int):
+        return
+    handle_id = event["sender"]
+    if handle_id not in held.pending:
+        return
+    data = event.get("plugindata", {}).get("data", {}) if event.get("janus") == "event" else {}
+    if isinstance(data, dict) and data.get("videoroom") in ("joined", "attached"):
+        held.handles[handle_id] = held.pending.pop(handle_id)
+    elif event.get("janus") in ("event", "detached", "hangup"):
+        held.pending.pop(handle_id)  # refused (an id in use, say): it may join again
+
+
+def _check_jsep(message: dict[str, Any], request: object, seat: rights.Seat) -> None:
+    if "jsep" not in message:
+        return
+    if request not in _WITH_JSEP:
+        message.pop("jsep")
+        return
+    if (
+        request in ("publish", "configure")
+        and not seat.video
+        and rights.offers_video(message["jsep"])
+    ):
+        raise rights.Refused("The floor is sound only: speak without the camera.")
 
 
 def _reconnecting() -> web.HTTPServiceUnavailable:
@@ -247,7 +301,7 @@ def _session_gone(answer: Any) -> bool:
 async def _message(request: web.Request) -> dict[str, Any]:
     try:
         message = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         message = None
     if not isinstance(message, dict) or not isinstance(message.get("janus"), str):
         raise web.HTTPBadRequest(

@@ -118,7 +118,11 @@ SUBSCRIBER = "subscriber"
 _ON_SUBSCRIBER = frozenset(
     {"start", "pause", "configure", "switch", "subscribe", "unsubscribe", "update", "leave"}
 )
-_PUBLISHING = frozenset({"publish", "configure", "joinandconfigure"})
+_PUBLISHING = frozenset({"publish", "configure"})
+# Fields a browser may not set: recording is the server's, and a joined handle's identity and
+# room are fixed by its join.
+_NEVER = ("record", "filename", "secret", "admin_key", "allowed")
+_FIXED_BY_JOIN = ("ptype", "id", "token", "private_id", "display")
 _ON_PARTICIPANT = frozenset({"leave", "unpublish"})
 
 
@@ -135,6 +139,7 @@ class Seat:
     token: str
     participants: tuple[int, ...]
     may_publish: bool
+    video: bool = True  # a delegate's floor may be sound only
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,16 @@ class Handle:
 
     kind: str  # PARTICIPANT or SUBSCRIBER
     room: int
+
+
+def offers_video(jsep: object) -> bool:
+    """Whether an SDP offer sends video (an `m=video` section whose port is not 0)."""
+    if not isinstance(jsep, Mapping) or not isinstance(jsep.get("sdp"), str):
+        return False
+    return any(
+        line.startswith("m=video ") and not line.startswith("m=video 0 ")
+        for line in jsep["sdp"].splitlines()
+    )
 
 
 def check_message(
@@ -155,7 +170,7 @@ def check_message(
     request = body.get("request")
     if not isinstance(request, str):
         raise Refused("A VideoRoom request names its 'request'.")
-    checked = dict(body)
+    checked = {key: value for key, value in body.items() if key not in _NEVER}
     if handle is None:
         if request not in ("join", "joinandconfigure"):
             raise Refused("Join the stage's room first.")
@@ -175,6 +190,10 @@ def check_message(
             raise Refused("You may not speak on the stage now.")
         checked["display"] = display_of(seat.person_id)
         return checked, Handle(PARTICIPANT, seat.room)
+    for key in _FIXED_BY_JOIN:
+        checked.pop(key, None)
+    if "room" in checked:
+        checked["room"] = handle.room
     if handle.kind == SUBSCRIBER and request in _ON_SUBSCRIBER:
         return checked, None
     if handle.kind == PARTICIPANT and request in _ON_PARTICIPANT:
@@ -182,6 +201,5 @@ def check_message(
     if handle.kind == PARTICIPANT and request in _PUBLISHING:
         if not seat.may_publish:
             raise Refused("You may not speak on the stage now.")
-        checked.pop("display", None)  # the server's name stays
         return checked, None
     raise Refused(f"The request {request!r} is not open to participants.")

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -144,6 +144,9 @@ class Stage:
         self._muted_in_janus: set[tuple[int, int]] = set()  # (room, participant)
         self.reachable = False
         self.rounds = 0
+        self._failures = 0
+        # Set by the app: end a removed person's stage connections held by this process.
+        self.on_removed: Callable[[int], Awaitable[object]] | None = None
 
     @property
     def available(self) -> bool:
@@ -186,8 +189,33 @@ class Stage:
         async with self._write(session_id) as write:
             await self._apply(write, action, data)
             view = await record_stage(write, available=True)
+        if action == "remove":
+            await self._after_removal(session_id, data)
         self.wake()
         return view
+
+    async def _after_removal(self, session_id: int, data: dict[str, Any]) -> None:
+        """A removed person loses their place in the room's `allowed` list and, in this
+        process, their Janus sessions (the round kicks them from the room everywhere)."""
+        config = self._require()
+        assert self._janus is not None, "a stage has a Janus"
+        person_id = _id(data.get("person"), "person")
+        removed = data.get("removed", True) is True
+        room = rights.room_id(session_id, config.room_base)
+        try:
+            await self._janus.request(
+                {
+                    "request": "allowed",
+                    "secret": rights.room_secret(config.secret, room),
+                    "action": "remove" if removed else "add",
+                    "room": room,
+                    "allowed": [rights.room_token(config.secret, room, person_id)],
+                }
+            )
+        except JanusError as error:  # no room yet, or Janus away: the pass adds it back anyway
+            log.info("stage: allowed list of room %s: %s", room, error)
+        if removed and self.on_removed is not None:
+            await self.on_removed(person_id)
 
     async def _apply(self, write: SessionWrite, action: str, data: dict[str, Any]) -> None:
         room = write.country_session
@@ -314,6 +342,7 @@ class Stage:
             if principal.person_id in (room.stage_state or {}).get("removed", []):
                 raise Forbidden("A moderator removed you from the stage.", code="removed")
             floor = _floor(room)
+            video = principal.role is not Role.DELEGATE or room.stage_floor_video
         room_number = rights.room_id(session_id, config.room_base)
         return rights.Seat(
             person_id=principal.person_id,
@@ -323,6 +352,7 @@ class Stage:
             may_publish=rights.may_publish(
                 principal.role, principal.mission_id, floor, on_panel=True
             ),
+            video=video,
         )
 
     def _ice_servers(self, person_id: int) -> list[dict[str, Any]]:
@@ -347,18 +377,28 @@ class Stage:
         """Reconcile every round (at once when woken), backing off while Janus is away."""
         backoff = ROUND_S
         while True:
+            self._wake.clear()  # before the round: a wake during it brings the next at once
             try:
                 await self.reconcile()
-                backoff = ROUND_S
+                backoff, self._failures = ROUND_S, 0
             except JanusUnreachable as error:
-                await self._unreachable(error)
+                self._failures += 1
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
+                # A late answer twice in a row before saying so: one is not an outage. Refused
+                # connections, or a forgotten session (Janus restarted), are said at once.
+                if not error.slow or self._failures >= 2 or not self.reachable:
+                    await self._safely(self._unreachable(error))
             except Exception:
                 log.exception("stage: a reconcile round failed")
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), backoff)
+
+    async def _safely(self, work: Awaitable[None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("stage: journalling Janus's absence failed")
 
     async def reconcile(self) -> None:
         """One round: rooms for live stages, none for others; publishers checked; who is on
@@ -373,16 +413,40 @@ class Stage:
             ).all()
             wanted = {rights.room_id(room.id, config.room_base): room for room in live}
         await self._janus.keepalive()
-        for room_number in await self._our_rooms():
-            if room_number not in wanted:
-                await self._destroy(room_number)
+        extra = await self._our_rooms() - set(wanted)
+        if extra:
+            async with self._database.read() as session:
+                still = set(
+                    (
+                        await session.scalars(
+                            select(CountrySession.id).where(CountrySession.stage_live)
+                        )
+                    ).all()
+                )
+            for room_number in extra:  # unless a stage went live since the round began
+                if rights.session_of_room(room_number, config.room_base) not in still:
+                    await self._each_room(room_number, self._destroy(room_number))
         was_reachable, self.reachable = self.reachable, True
         for room_number, room in wanted.items():
-            await self._ensure_room(room_number)
-            on_stage = await self._police(room_number, room)
-            state = room.stage_state or {}
-            if not was_reachable or state.get("on_stage") != on_stage or not state.get("reachable"):
-                await self._journal(room.id, on_stage=on_stage, reachable=True)
+            await self._each_room(room_number, self._check_room(room_number, room, was_reachable))
+
+    async def _each_room(self, room_number: int, work: Awaitable[None]) -> None:
+        """One room's trouble is logged, and the others are still checked."""
+        try:
+            await work
+        except JanusUnreachable:
+            raise
+        except Exception:
+            log.exception("stage: room %s could not be checked", room_number)
+
+    async def _check_room(
+        self, room_number: int, room: CountrySession, was_reachable: bool
+    ) -> None:
+        await self._ensure_room(room_number)
+        on_stage = await self._police(room_number, room)
+        state = room.stage_state or {}
+        if not was_reachable or state.get("on_stage") != on_stage or not state.get("reachable"):
+            await self._journal(room.id, on_stage=on_stage, reachable=True)
 
     async def _our_rooms(self) -> set[int]:
         assert self._janus is not None
@@ -412,7 +476,11 @@ class Stage:
                     "admin_key": self._config.admin_key,
                     "secret": rights.room_secret(self._config.secret, room_number),
                     "description": f"Presession stage {room_number}",
-                    "is_private": True,
+                    # Not private: `list` then shows our rooms without an admin key (the
+                    # browser's path refuses `list` anyway).
+                    "is_private": False,
+                    "lock_record": True,
+                    "bitrate_cap": True,
                     "permanent": False,
                     "require_pvtid": True,
                     "allowed": [],
@@ -442,7 +510,7 @@ class Stage:
             )
             log.info("stage: room %s destroyed", room_number)
         except JanusError as error:
-            if error.code != 426:  # 426: no such room
+            if error.code not in (426, 433):  # no such room; not ours (another deployment's)
                 raise
         self._rooms.discard(room_number)
         self._muted_in_janus = {item for item in self._muted_in_janus if item[0] != room_number}
@@ -489,6 +557,9 @@ class Stage:
     async def _people(
         self, room: CountrySession, participants: list[dict[str, Any]]
     ) -> dict[int, _Known]:
+        async with self._database.read() as session:  # the floor as it is now
+            fresh = await session.get(CountrySession, room.id)
+        floor = _floor(fresh) if fresh is not None else None
         ids = {
             person_id
             for participant in participants
@@ -514,7 +585,6 @@ class Stage:
                     )
                 ).all()
             )
-        floor = _floor(room)
         known = {}
         for person in people:
             organiser = person.role in (Role.ADMIN, Role.MODERATOR)
@@ -545,7 +615,8 @@ class Stage:
         first, so its mid is "0"."""
         assert self._janus is not None
         key = (room_number, participant_id)
-        if (key in self._muted_in_janus) == muted:
+        # Muting is sent every round: a publisher that publishes again has new streams.
+        if not muted and key not in self._muted_in_janus:
             return
         try:
             await self._janus.request(

@@ -67,6 +67,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         app[JANUS_PROCESS] = janus
     proxy = JanusProxy(stage, database, config.janus_url if config else "http://127.0.0.1:1")
     app[PROXY] = proxy
+    stage.on_removed = proxy.end_person
+    room.on_stage_change = stage.wake
     tasks = []
     if stage.available:
         tasks.append(asyncio.create_task(stage.run(), name="stage-reconcile"))
@@ -123,7 +125,7 @@ def _principal(request: web.Request) -> tuple[Principal, str]:
 
 def _number(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 19 or int(raw) > _MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > _MAX_ID:
         raise web.HTTPNotFound()
     return int(raw)
 

@@ -289,7 +289,9 @@ async def test_janus_refuses_what_bypasses_our_server(
     async def join(body: dict[str, Any]) -> dict[str, Any]:
         await send(f"/{session}/{handle}", {"janus": "message", "body": body}, token)
         for _ in range(20):  # a long poll may also answer empty, or with a keepalive
-            async with http.get(f"{url}/{session}?maxev=1&token={token}") as response:
+            # params: a signed token's base64 may hold a "+", which a URL reads as a space
+            query = {"maxev": "1", "token": token}
+            async with http.get(f"{url}/{session}", params=query) as response:
                 answer = await response.json(content_type=None)
             if isinstance(answer, dict) and "plugindata" in answer:
                 return answer

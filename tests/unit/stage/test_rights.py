@@ -140,3 +140,27 @@ def test_tokens_in_the_formats_janus_and_coturn_check() -> None:
     username, password = rights.turn_credentials("turn", 7, 3600, now=1000.0)
     assert username == "4600:presession-7"
     assert base64.b64decode(password) == hmac.new(b"turn", username.encode(), hashlib.sha1).digest()
+
+
+def test_recording_and_identity_are_never_the_browsers() -> None:
+    participant = rights.Handle(rights.PARTICIPANT, 1001)
+    speaker = rights.Seat(7, 1001, "tok", (11,), may_publish=True)
+    body, _ = rights.check_message(
+        {"request": "configure", "record": True, "filename": "../../x", "room": 2002,
+         "id": 12, "display": "King", "ptype": "subscriber", "bitrate": 1},
+        participant, speaker,
+    )  # fmt: skip
+    assert body == {"request": "configure", "room": 1001, "bitrate": 1}
+    body, _ = rights.check_message({**JOIN, "record": True}, None, SEAT)
+    assert "record" not in body
+    with pytest.raises(rights.Refused):  # a second join on a joined handle
+        rights.check_message({**JOIN, "request": "joinandconfigure"}, participant, speaker)
+
+
+def test_a_video_offer_is_told_from_a_sound_only_one() -> None:
+    audio = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+    assert not rights.offers_video({"type": "offer", "sdp": audio})
+    assert not rights.offers_video({"type": "offer", "sdp": audio + "m=video 0 UDP/TLS 96\r\n"})
+    assert rights.offers_video({"type": "offer", "sdp": audio + "m=video 9 UDP/TLS 96\r\n"})
+    assert not rights.offers_video(None)
+    assert not rights.offers_video({"sdp": 5})
