@@ -141,9 +141,16 @@ class JanusProxy:
                 return _refusal(message, reason)
         elif verb not in ("trickle", "detach", "hangup"):
             return _refusal(message, f"{verb!r} is not open here.")
-        answer = await self._forward(f"{self._url}/{session_id}/{handle_id}", message)
-        if joined is not None and answer.get("janus") != "error":
+        if joined is not None:
+            # Before sending: Janus's answer may come through the long poll before its ack.
             held.pending[handle_id] = joined
+        try:
+            answer = await self._forward(f"{self._url}/{session_id}/{handle_id}", message)
+        except web.HTTPException:
+            held.pending.pop(handle_id, None)
+            raise
+        if joined is not None and answer.get("janus") == "error":
+            held.pending.pop(handle_id, None)
         if verb == "detach":
             held.handles.pop(handle_id, None)
             held.pending.pop(handle_id, None)
