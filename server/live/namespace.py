@@ -15,6 +15,7 @@ from aiohttp import web
 
 from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
+from server.ids import is_id
 from server.keys import ATTENDANCE, CONNECTIONS, IDENTITY, LIVE_ROOM, SETTINGS
 from server.live.broadcast import (
     NAMESPACE,
@@ -208,7 +209,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
 def _session_id(data: dict[str, Any]) -> int:
     session_id = data.get("session")
-    if not isinstance(session_id, int) or isinstance(session_id, bool) or session_id < 1:
+    if not is_id(session_id):
         raise Invalid("'session' is a session id.")
     return session_id
 

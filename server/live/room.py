@@ -28,6 +28,7 @@ from server.errors import (
     RateLimited,
 )
 from server.identity.principal import Principal
+from server.ids import is_id
 from server.live import control, reading
 from server.live.change import Change
 from server.live.journal import SessionWrite
@@ -126,8 +127,11 @@ class LiveRoom:
                 "'client_id' must be 1–64 letters, digits or . _ : -", code="bad_client_id"
             )
         cleaned = clean_text(text, field="text", max_length=MAX_QUESTION_LENGTH)
-        if to is not None and (not isinstance(to, int) or isinstance(to, bool)):
-            raise Invalid("'to' is a statement id, or null for the whole panel.")
+        if to is not None and not is_id(to):
+            raise Invalid(
+                "'to' is a statement id, or null for the whole panel.", code="bad_addressee"
+            )
+        assert to is None or isinstance(to, int), "is_id checked it"
         if principal.mission_id is None:
             raise Forbidden("Only delegates of a mission ask questions.")
         _check_member(principal, session_id)
@@ -413,7 +417,7 @@ class LiveRoom:
     # -- plumbing --------------------------------------------------------------------------
 
     async def _session_of(self, question_id: object) -> int:
-        if not isinstance(question_id, int) or isinstance(question_id, bool):
+        if not is_id(question_id):
             raise Invalid("'question' is a question id.")
         async with self._database.read() as session:
             session_id = await session.scalar(
