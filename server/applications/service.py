@@ -75,11 +75,7 @@ def parse_form(body: dict[str, Any]) -> ApplicationForm:
     if body.get("consent") is not True:
         raise Invalid("Please accept the terms to apply.", code="consent_required")
     sessions = body.get("sessions")
-    if (
-        not isinstance(sessions, list)
-        or not sessions
-        or not all(is_id(s) for s in sessions)
-    ):
+    if not isinstance(sessions, list) or not sessions or not all(is_id(s) for s in sessions):
         raise Invalid("Choose at least one country session.", code="missing_sessions")
     email = text("contact_email", 320)
     if not _EMAIL.fullmatch(email):
