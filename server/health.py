@@ -1,4 +1,5 @@
-"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed."""
+"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed; and how many live
+`ask`s this process answered `timeout` since it started (each one is logged as an error)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.keys import DATABASE, TOOLS
+from server.keys import DATABASE, LIVE_ROOM, TOOLS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -25,7 +26,9 @@ async def healthz(request: web.Request) -> web.Response:
     for tool in await request.app[TOOLS].statuses():
         checks[tool.name] = {"ok": tool.ok, "version": tool.version, "error": tool.error}
     healthy = all(check["ok"] for check in checks.values())
+    room = request.app.get(LIVE_ROOM)
+    live = {"asks_timed_out": room.asks_timed_out if room is not None else 0}
     return web.json_response(
-        {"status": "ok" if healthy else "unhealthy", "checks": checks},
+        {"status": "ok" if healthy else "unhealthy", "checks": checks, "live_room": live},
         status=200 if healthy else 503,
     )
