@@ -57,6 +57,10 @@ class SignedInConnections:
             self._by_sign_in.pop(token_hash, None)
         return True
 
+    def count(self) -> int:
+        """How many connections the register holds."""
+        return len(self._sign_in_of)
+
     async def end(self, token: str) -> int:
         """Close this sign-in's connections held here; how many there were."""
         return await self._close({hash_bearer_token(token)}, await self._holders())

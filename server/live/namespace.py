@@ -73,6 +73,7 @@ RESERVED_EVENTS = frozenset(
         "reconnect_attempt",
         "reconnect_error",
         "reconnect_failed",
+        "__disconnect_final",
     }
 )
 
