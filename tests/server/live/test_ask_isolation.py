@@ -151,3 +151,49 @@ async def test_an_ask_not_answered_in_time_answers_timeout_and_a_retry_finds_it(
     assert retried["question"]["id"] == again["question"]["id"]
     snapshot = (await moderator.ok("join", {"session": session}))["snapshot"]
     assert [question["text"] for question in snapshot["questions"]] == ["Slow question"]
+
+
+@pytest.mark.parametrize("value", [*OUT_OF_RANGE, True, 0])
+async def test_ids_out_of_range_are_refused_on_every_event(
+    live: Connect, seeded: Seed, value: object
+) -> None:
+    moderator, delegate, speaker = (
+        await live("moderator"),
+        await live("delegate"),
+        await live("speaker"),
+    )
+    session = seeded.session_id
+    await moderator.ok("phase", {"session": session, "phase": "screening"})
+    refused = [
+        (delegate, "withdraw", {"question": value}),
+        (delegate, "join", {"session": value}),
+        (delegate, "sync", {"session": value, "since": 0}),
+        (delegate, "ask", {"session": value, "client_id": "a", "text": "Hello"}),
+        (speaker, "answer", {"question": value, "text": "Answer"}),
+        (moderator, "moderate", {"question": value, "action": "approve"}),
+        (moderator, "phase", {"session": value, "phase": "qa"}),
+        (moderator, "screening", {"session": value, "action": "play"}),
+    ]
+    for who, event, payload in refused:
+        answer = await who.call(event, payload)
+        assert answer["ok"] is False, (event, answer)
+        assert answer["error"]["code"] == "invalid", (event, answer)
+    goto = await moderator.call("screening", {"session": session, "action": "goto", "item": value})
+    assert goto["error"]["code"] == "bad_item"
+    snapshot = (await moderator.ok("join", {"session": session}))["snapshot"]
+    assert snapshot["version"] == 1
+    assert snapshot["screening"]["item"] is None
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u200b", "\u200d", "\ufeff", "\u2060", "\u200b\u200d \ufeff\n\u2060"]
+)
+async def test_a_question_of_zero_width_characters_is_empty(
+    live: Connect, seeded: Seed, invisible: str
+) -> None:
+    moderator, delegate = await live("moderator"), await live("delegate")
+    await moderator.ok("phase", {"session": seeded.session_id, "phase": "screening"})
+    answer = await delegate.call(
+        "ask", {"session": seeded.session_id, "client_id": "zw", "text": invisible * 3}
+    )
+    assert answer["error"]["code"] == "empty_text"
