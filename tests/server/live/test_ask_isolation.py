@@ -197,3 +197,37 @@ async def test_a_question_of_zero_width_characters_is_empty(
         "ask", {"session": seeded.session_id, "client_id": "zw", "text": invisible * 3}
     )
     assert answer["error"]["code"] == "empty_text"
+
+
+async def test_asks_are_answered_even_when_their_worker_is_stopped(
+    client: TestClient,  # type: ignore[type-arg]
+    live: Connect,
+    seeded: Seed,
+    delegates: Delegates,
+) -> None:
+    """The hanging ask of issue 11, at its mechanism: a session's questions are committed by
+    one worker task, which answered its asks only when a batch raised an `Exception`. A
+    worker stopped otherwise (cancelled: a `CancelledError` is a `BaseException`) left the
+    asks of its batch, and those queued behind it, waiting for ever, and logged nothing."""
+    session = seeded.session_id
+    room = client.server.app[LIVE_ROOM]
+    moderator = await live("moderator")
+    askers = [await live(token) for token in await delegates("BR", "DE", "ES")]
+    await moderator.ok("phase", {"session": session, "phase": "screening"})
+    async with client.server.app[DATABASE].write():  # the batch waits for the database
+        calls = [
+            asyncio.create_task(
+                asker.call("ask", {"session": session, "client_id": "c", "text": f"Q{n}"}, 1.5)
+            )
+            for n, asker in enumerate(askers)
+        ]
+        await queued(client, session, 0)
+        await asyncio.sleep(0.2)
+        room._ask_workers[session].cancel()
+    answers = await asyncio.gather(*calls)  # before the fix: TimeoutError, no answer at all
+    assert [answer["error"]["code"] for answer in answers] == ["internal"] * 3
+    for n, asker in enumerate(askers):  # nothing was recorded; a retry records it once
+        retry = await asker.ok("ask", {"session": session, "client_id": "c", "text": f"Q{n}"})
+        assert retry["question"]["text"] == f"Q{n}"
+    snapshot = (await moderator.ok("join", {"session": session}))["snapshot"]
+    assert len(snapshot["questions"]) == 3
