@@ -107,6 +107,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Retries of an unacknowledged `ask` must pass, so the guard allows twice the limit.
         self._asks = TokenBucket(settings.questions_per_minute, 2 * settings.questions_per_minute)
         self._closing: set[asyncio.Task[None]] = set()
+        self._open: set[str] = set()  # connections whose `disconnect` has not been handled
 
     # -- connection ------------------------------------------------------------------------
 
@@ -127,14 +128,17 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "session": None,
         }
         await self.save_session(sid, state)
+        self._open.add(sid)
         self._app[CONNECTIONS].add(token, sid)
         await self.enter_room(sid, person_anywhere_room(principal.person_id))
         if principal.is_organiser:
             await self.enter_room(sid, organisers_room(principal.event_id))
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
-        if not self._app[CONNECTIONS].remove(sid):
+        if sid not in self._open:
             return  # already gone (a client's fake `disconnect` that raced the real one)
+        self._open.discard(sid)
+        self._app[CONNECTIONS].remove(sid)
         for session_id, person_id in await self._app[ATTENDANCE].departed(sid):
             await self._presence(session_id, person_id)
 

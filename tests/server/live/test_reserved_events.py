@@ -114,7 +114,7 @@ async def test_a_sign_in_that_ends_closes_connections_the_register_forgot(
     how: str,
 ) -> None:
     app = client.server.app
-    _, delegate = await room_of_two(live, seeded)
+    moderator, delegate = await room_of_two(live, seeded)
     assert delegate.token is not None
     app[CONNECTIONS].remove(delegate.sio.get_sid(NAMESPACE) or "")
     if how == "sign-out":
@@ -124,3 +124,5 @@ async def test_a_sign_in_that_ends_closes_connections_the_register_forgot(
         await app[IDENTITY].sign_out(delegate.token)
         assert await app[CONNECTIONS].sweep() == 1
     await closed(delegate)
+    await moderator.wait_for_presence(lambda people: len(people) == 1)
+    assert await open_stays(client) == 1  # its stay is closed all the same
