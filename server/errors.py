@@ -62,6 +62,12 @@ class RateLimited(PresessionError):
     code = "rate_limited"
 
 
+class Timeout(PresessionError):
+    """It was not done within its time limit; it may still be done (retry to find out)."""
+
+    code = "timeout"
+
+
 class Gone(PresessionError):
     """It existed and no longer does (an expired upload)."""
 

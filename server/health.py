@@ -1,4 +1,6 @@
-"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed; the stage's Janus."""
+"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed; how many live `ask`s
+this process answered `timeout` since it started (each one is logged as an error); the stage's
+Janus."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.keys import DATABASE, STAGE, TOOLS
+from server.keys import DATABASE, LIVE_ROOM, STAGE, TOOLS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -25,6 +27,8 @@ async def healthz(request: web.Request) -> web.Response:
     for tool in await request.app[TOOLS].statuses():
         checks[tool.name] = {"ok": tool.ok, "version": tool.version, "error": tool.error}
     healthy = all(check["ok"] for check in checks.values())
+    room = request.app.get(LIVE_ROOM)
+    live = {"asks_timed_out": room.asks_timed_out if room is not None else 0}
     # The stage is reported but does not make the server unhealthy: without it, the
     # screening and the written Q&A go on.
     stage = request.app.get(STAGE)
@@ -33,6 +37,11 @@ async def healthz(request: web.Request) -> web.Response:
         "reachable": stage is not None and stage.reachable,
     }
     return web.json_response(
-        {"status": "ok" if healthy else "unhealthy", "checks": checks, "stage": report},
+        {
+            "status": "ok" if healthy else "unhealthy",
+            "checks": checks,
+            "live_room": live,
+            "stage": report,
+        },
         status=200 if healthy else 503,
     )

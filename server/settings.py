@@ -51,6 +51,9 @@ class Settings:
     # How often open live connections are checked against their sign-in (ended elsewhere,
     # expired); a sign-out in the same process closes them at once.
     sign_in_check_seconds: float = 30.0
+    # An `ask` not answered by then answers `timeout` (and is counted in /healthz); a retry
+    # with the same client_id finds the question if it was committed after all.
+    ask_timeout_seconds: float = 10.0
     # Seconds a recording may run past the event's limit before it is refused.
     statement_grace_seconds: int = 5
     loudness_target_lufs: float = -16.0
@@ -93,6 +96,8 @@ class Settings:
             )
         if not self.sign_in_check_seconds > 0:
             raise SettingsError(f"{PREFIX}SIGN_IN_CHECK_SECONDS must be more than 0")
+        if not self.ask_timeout_seconds > 0:
+            raise SettingsError(f"{PREFIX}ASK_TIMEOUT_SECONDS must be more than 0")
         if self.queue_order not in ("round_robin", "fifo"):
             raise SettingsError(f"{PREFIX}QUEUE_ORDER is 'round_robin' or 'fifo'")
         if self.stage not in ("auto", "off"):
@@ -166,6 +171,7 @@ class Settings:
             ),
             sync_max_updates=_int(env, "SYNC_MAX_UPDATES", cls.sync_max_updates),
             sign_in_check_seconds=_float(env, "SIGN_IN_CHECK_SECONDS", cls.sign_in_check_seconds),
+            ask_timeout_seconds=_float(env, "ASK_TIMEOUT_SECONDS", cls.ask_timeout_seconds),
             statement_grace_seconds=_int(
                 env, "STATEMENT_GRACE_SECONDS", cls.statement_grace_seconds
             ),

@@ -19,6 +19,7 @@ from server.countries import normalise_country
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.identity.invitations import InvitationRequest, Invited, invite
 from server.identity.principal import Principal
+from server.ids import is_id
 from server.models import (
     Application,
     ApplicationChoice,
@@ -74,11 +75,7 @@ def parse_form(body: dict[str, Any]) -> ApplicationForm:
     if body.get("consent") is not True:
         raise Invalid("Please accept the terms to apply.", code="consent_required")
     sessions = body.get("sessions")
-    if (
-        not isinstance(sessions, list)
-        or not sessions
-        or not all(isinstance(s, int) and not isinstance(s, bool) for s in sessions)
-    ):
+    if not isinstance(sessions, list) or not sessions or not all(is_id(s) for s in sessions):
         raise Invalid("Choose at least one country session.", code="missing_sessions")
     email = text("contact_email", 320)
     if not _EMAIL.fullmatch(email):
@@ -88,7 +85,7 @@ def parse_form(body: dict[str, Any]) -> ApplicationForm:
         raise Invalid(f"'language' must be one of: {', '.join(LANGUAGES)}.")
     country = body.get("country")
     event = body.get("event")
-    if not isinstance(event, int) or isinstance(event, bool):
+    if not is_id(event):
         raise Invalid("'event' is the event's id.")
     client_id = body.get("client_id")
     if client_id is not None and (

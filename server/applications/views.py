@@ -12,6 +12,7 @@ from sqlalchemy import select
 from server.applications import service
 from server.countries import all_countries, country_name
 from server.errors import Invalid
+from server.ids import is_id
 from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
 from server.mail.mailer import Mail
 from server.mail.messages import application_received_mail, decision_mail
@@ -84,7 +85,7 @@ async def review(request: web.Request) -> web.Response:
     principal = principal_of(request)
     body = await read_json_object(request)
     session_id = body.get("session")
-    if not isinstance(session_id, int) or isinstance(session_id, bool):
+    if not is_id(session_id):
         raise Invalid("'session' is the session this decision is for.")
     try:
         decision = Decision(str(body.get("decision")))

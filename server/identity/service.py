@@ -92,6 +92,15 @@ class Identity:
             via_cookie=via_cookie,
         )
 
+    async def still_signed_in(self, bearer: str) -> bool:
+        """Whether this sign-in is still valid: not signed out (here or in another server
+        process) and not expired. One lookup by primary key."""
+        async with self._database.read() as session:
+            expires_at = await session.scalar(
+                select(Login.expires_at).where(Login.token_hash == hash_bearer_token(bearer))
+            )
+        return expires_at is not None and expires_at > utcnow()
+
     async def sign_out(self, bearer: str) -> None:
         async with self._database.write() as session:
             await session.execute(

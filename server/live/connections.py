@@ -1,5 +1,10 @@
 """Which live connections each sign-in holds in this process, so that a sign-in that ends
-(signed out, or expired) loses its open connections too, not only its next HTTP request."""
+(signed out, or expired) loses its open connections too, not only its next HTTP request.
+
+Two sources are read, so that neither alone can keep a connection open: the register kept
+as connections come and go, and the Socket.IO server's own sessions (each records the
+sign-in it was opened with), read at every sign-out and every sweep.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,12 @@ from server.models import Login, utcnow
 
 log = logging.getLogger(__name__)
 Disconnect = Callable[[str], Awaitable[None]]
+# Every open connection of this process: connection id -> the hash of its sign-in's token.
+Holders = Callable[[], Awaitable[dict[str, str]]]
+
+
+async def _nobody() -> dict[str, str]:
+    return {}
 
 
 class SignedInConnections:
@@ -22,33 +33,43 @@ class SignedInConnections:
         self._by_sign_in: dict[str, set[str]] = {}  # token hash -> connection ids
         self._sign_in_of: dict[str, str] = {}  # connection id -> token hash
         self._disconnect: Disconnect | None = None
+        self._holders: Holders = _nobody
 
-    def bind(self, disconnect: Disconnect) -> None:
-        """How a connection is closed (the Socket.IO server's `disconnect`)."""
+    def bind(self, disconnect: Disconnect, holders: Holders) -> None:
+        """How a connection is closed (the Socket.IO server's `disconnect`), and how the
+        Socket.IO server's own sessions are read."""
         self._disconnect = disconnect
+        self._holders = holders
 
     def add(self, token: str, sid: str) -> None:
         token_hash = hash_bearer_token(token)
         self._by_sign_in.setdefault(token_hash, set()).add(sid)
         self._sign_in_of[sid] = token_hash
 
-    def remove(self, sid: str) -> None:
+    def remove(self, sid: str) -> bool:
+        """Forget a closed connection; whether it was held."""
         token_hash = self._sign_in_of.pop(sid, None)
         if token_hash is None:
-            return
+            return False
         sids = self._by_sign_in.get(token_hash, set())
         sids.discard(sid)
         if not sids:
             self._by_sign_in.pop(token_hash, None)
+        return True
+
+    def count(self) -> int:
+        """How many connections the register holds."""
+        return len(self._sign_in_of)
 
     async def end(self, token: str) -> int:
         """Close this sign-in's connections held here; how many there were."""
-        return await self._close(hash_bearer_token(token))
+        return await self._close({hash_bearer_token(token)}, await self._holders())
 
     async def sweep(self) -> int:
         """Close the connections whose sign-in has ended since (signed out in another server
         process, or expired); how many were closed."""
-        held = list(self._by_sign_in)
+        holders = await self._holders()
+        held = set(self._by_sign_in) | set(holders.values())
         if not held:
             return 0
         now = utcnow()
@@ -62,16 +83,13 @@ class SignedInConnections:
                     )
                 ).all()
             )
-        closed = 0
-        for token_hash in held:
-            if token_hash not in valid:
-                closed += await self._close(token_hash)
-        return closed
+        return await self._close(held - valid, holders)
 
-    async def _close(self, token_hash: str) -> int:
-        sids = list(self._by_sign_in.get(token_hash, ()))
+    async def _close(self, ended: set[str], holders: dict[str, str]) -> int:
+        sids = {sid for token_hash in ended for sid in self._by_sign_in.get(token_hash, ())}
+        sids |= {sid for sid, token_hash in holders.items() if token_hash in ended}
         if self._disconnect is not None:
-            for sid in sids:
+            for sid in sorted(sids):
                 await self._disconnect(sid)
         if sids:
             log.info("live room: closed %d connection(s) of an ended sign-in", len(sids))

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.errors import Conflict, Invalid
+from server.ids import is_id
 from server.live import reading
 from server.live.journal import SessionWrite
 from server.models import Phase, Question, QuestionStatus, Statement
@@ -80,7 +81,7 @@ async def control_screening(
     if room.screening_playing and room.screening_updated_at is not None:
         current += (write.now - room.screening_updated_at).total_seconds()
     if action == "goto":
-        statement = await write.session.get(Statement, item) if isinstance(item, int) else None
+        statement = await write.session.get(Statement, item) if is_id(item) else None
         if statement is None or statement.country_session_id != room.id:
             raise Invalid("'item' must be a statement of this session.", code="bad_item")
         room.screening_item, current = statement.id, 0.0

@@ -4,6 +4,7 @@ live room. Which role may send which event is the map below, applied in one plac
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -15,6 +16,8 @@ from aiohttp import web
 
 from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
+from server.identity.tokens import hash_bearer_token
+from server.ids import is_id
 from server.keys import ATTENDANCE, CONNECTIONS, IDENTITY, LIVE_ROOM, SETTINGS, STAGE
 from server.live.broadcast import (
     NAMESPACE,
@@ -46,6 +49,37 @@ EVENT_PERMISSIONS: Mapping[str, frozenset[Role]] = {
 }
 
 Ack = dict[str, Any]
+# Events that change something: each checks first that the sign-in is still valid (`join`
+# reads the whole sign-in again itself), so a connection outliving its sign-in changes nothing.
+SIGN_IN_CHECKED = frozenset(
+    {"ask", "withdraw", "answer", "moderate", "phase", "screening", "stage", "stage_pass"}
+)
+# The names Socket.IO and Engine.IO use for themselves (python-socketio's own `connect` and
+# `disconnect`; the JavaScript client's reserved events; Engine.IO's packet types). Only the
+# server raises `connect` and `disconnect`; sent by a client, any of them is `unknown_event`.
+RESERVED_EVENTS = frozenset(
+    {
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+        "message",
+        "open",
+        "close",
+        "ping",
+        "pong",
+        "upgrade",
+        "noop",
+        "error",
+        "reconnect",
+        "reconnect_attempt",
+        "reconnect_error",
+        "reconnect_failed",
+        "__disconnect_final",
+    }
+)
 
 
 class TokenBucket:
@@ -76,6 +110,8 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         settings = app[SETTINGS]
         # Retries of an unacknowledged `ask` must pass, so the guard allows twice the limit.
         self._asks = TokenBucket(settings.questions_per_minute, 2 * settings.questions_per_minute)
+        self._closing: set[asyncio.Task[None]] = set()
+        self._open: set[str] = set()  # connections whose `disconnect` has not been handled
 
     # -- connection ------------------------------------------------------------------------
 
@@ -89,31 +125,70 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 {"code": "unauthenticated", "message": "Sign in with your invitation link first."}
             )
         assert token is not None, "a principal was found for it"
-        await self.save_session(sid, {"token": token, "principal": principal, "session": None})
+        state = {
+            "token": token,
+            "sign_in": hash_bearer_token(token),
+            "principal": principal,
+            "session": None,
+        }
+        await self.save_session(sid, state)
+        self._open.add(sid)
         self._app[CONNECTIONS].add(token, sid)
         await self.enter_room(sid, person_anywhere_room(principal.person_id))
         if principal.is_organiser:
             await self.enter_room(sid, organisers_room(principal.event_id))
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
+        if sid not in self._open:
+            return  # already gone (a client's fake `disconnect` that raced the real one)
+        self._open.discard(sid)
         self._app[CONNECTIONS].remove(sid)
         for session_id, person_id in await self._app[ATTENDANCE].departed(sid):
             await self._presence(session_id, person_id)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in ("connect", "disconnect"):
-            return await super().trigger_event(event, *args)
         sid = args[0]
+        if event in ("connect", "disconnect") and self._raised_by_server(event, sid):
+            return await super().trigger_event(event, *args)
         data = args[1] if len(args) > 1 else None
         try:
             return await self._dispatch(event, sid, data)
         except PresessionError as error:
             return {"ok": False, "error": error.as_dict()}
+        except asyncio.CancelledError:
+            log.error("live room: %s was cancelled before it was answered", event)
+            raise
         except Exception:
             log.exception("live room: %s failed", event)
             return {"ok": False, "error": {"code": "internal", "message": "Something went wrong."}}
 
+    def _raised_by_server(self, event: str, sid: str) -> bool:
+        """Whether a `connect` or `disconnect` comes from the Socket.IO server itself.
+
+        python-socketio hands a client's events to the same `trigger_event`, but only once the
+        connection is fully connected (`AsyncServer._handle_event`); the server's own
+        `connect` comes while the connection is still pre-connected, and its `disconnect`
+        once the connection is marked as disconnecting. A client event that arrives as the
+        connection closes passes for the real `disconnect`, which is then a repeat and does
+        nothing (`on_disconnect`).
+        """
+        manager = self.server.manager
+        if event == "connect":
+            return bool(manager.is_pre_connected(sid, NAMESPACE))
+        return not manager.is_connected(sid, NAMESPACE)
+
+    async def sign_ins(self) -> dict[str, str]:
+        """Every connection open here, with the hash of the sign-in it was opened with."""
+        held: dict[str, str] = {}
+        for sid, _ in list(self.server.manager.get_participants(NAMESPACE, None)):
+            sign_in = (await self.get_session(sid)).get("sign_in")
+            if isinstance(sign_in, str):
+                held[sid] = sign_in
+        return held
+
     async def _dispatch(self, event: str, sid: str, data: object) -> Ack:
+        if event in RESERVED_EVENTS:
+            raise Invalid(f"{event!r} is reserved for Socket.IO itself.", code="unknown_event")
         roles = EVENT_PERMISSIONS.get(event)
         handler: Callable[[str, Principal, dict[str, Any]], Awaitable[Ack]] | None = getattr(
             self, f"handle_{event}", None
@@ -126,6 +201,11 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise Forbidden(f"Your role does not allow '{event}'.")
         if not isinstance(data, dict):
             raise Invalid("Send a JSON object.", code="bad_payload")
+        if event in SIGN_IN_CHECKED and not await self._app[IDENTITY].still_signed_in(
+            session["token"]
+        ):
+            self._close_soon(sid)
+            raise Unauthenticated("This sign-in has ended. Sign in again.")
         return await handler(sid, principal, data)
 
     # -- events ----------------------------------------------------------------------------
@@ -210,6 +290,17 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _close_soon(self, sid: str) -> None:
+        """Close a connection whose sign-in has ended, once its answer is on its way."""
+
+        async def close() -> None:
+            await asyncio.sleep(0.05)  # the error answer is queued before the close
+            await self.disconnect(sid)
+
+        task = asyncio.create_task(close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
     async def _leave(self, sid: str, principal: Principal, session_id: int) -> None:
         await self.leave_room(sid, audience_room(session_id, principal.role))
         await self.leave_room(sid, person_room(session_id, principal.person_id))
@@ -221,7 +312,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
 def _session_id(data: dict[str, Any]) -> int:
     session_id = data.get("session")
-    if not isinstance(session_id, int) or isinstance(session_id, bool) or session_id < 1:
+    if not is_id(session_id):
         raise Invalid("'session' is a session id.")
     return session_id
 

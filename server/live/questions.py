@@ -73,21 +73,26 @@ def _past(action: Action) -> str:
 
 
 # Bidirectional embeddings, overrides and isolates can make text display in another order
-# than it is stored (and read), so they are removed.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# than it is stored (and read), so they are removed; so are the zero-width space, word joiner
+# and byte-order mark, which show nothing and mean nothing inside text.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
+# The zero-width joiners shape the letters around them (Persian, Indic scripts, emoji), so
+# they stay; but text of nothing else is empty.
+_NO_JOINERS = str.maketrans("", "", "\u200c\u200d")
 
 
 def clean_text(raw: object, *, field: str, max_length: int) -> str:
-    """Question, answer or reason text: NFC, no control or bidi-override characters, trimmed."""
+    """Question, answer or reason text: NFC, no control, bidi-override or zero-width
+    characters, trimmed."""
     if not isinstance(raw, str):
         raise Invalid(f"'{field}' must be text.")
     text = unicodedata.normalize("NFC", raw)
-    text = _BIDI_CONTROLS.sub("", text)
+    text = _INVISIBLE.sub("", text)
     text = "".join(
         char for char in text if char == "\n" or unicodedata.category(char) not in ("Cc", "Cs")
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    if not text:
+    if not text.translate(_NO_JOINERS).strip():
         raise Invalid(f"'{field}' is empty.", code="empty_text")
     if len(text) > max_length:
         raise Invalid(

@@ -5,6 +5,7 @@ then published (in version order within this process) and only then acknowledged
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,8 +27,10 @@ from server.errors import (
     NotFound,
     PresessionError,
     RateLimited,
+    Timeout,
 )
 from server.identity.principal import Principal
+from server.ids import is_id
 from server.live import control, reading
 from server.live.change import Change
 from server.live.journal import SessionWrite
@@ -55,6 +58,7 @@ from server.models import (
 from server.settings import Settings
 from server.stage import service as stage
 
+log = logging.getLogger(__name__)
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 ASKING_PHASES = frozenset({Phase.SCREENING, Phase.QA})
 
@@ -85,6 +89,7 @@ class LiveRoom:
         self.stage_available = False
         # Called after a change the stage follows is committed (the stage's round, at once).
         self.on_stage_change: Callable[[], None] = lambda: None
+        self.asks_timed_out = 0  # since start, for /healthz
 
     async def close(self) -> None:
         """Let the questions already asked be committed and answered."""
@@ -140,49 +145,117 @@ class LiveRoom:
                 "'client_id' must be 1–64 letters, digits or . _ : -", code="bad_client_id"
             )
         cleaned = clean_text(text, field="text", max_length=MAX_QUESTION_LENGTH)
-        if to is not None and (not isinstance(to, int) or isinstance(to, bool)):
-            raise Invalid("'to' is a statement id, or null for the whole panel.")
+        if to is not None and not is_id(to):
+            # A whole number names no speaker of the panel; anything else is no id at all.
+            raise Invalid(
+                "'to' is a statement id, or null for the whole panel.",
+                code="bad_addressee" if type(to) is int else "invalid",
+            )
+        assert to is None or isinstance(to, int), "is_id checked it"
         if principal.mission_id is None:
             raise Forbidden("Only delegates of a mission ask questions.")
         _check_member(principal, session_id)
         request = _Ask(
             principal, client_id, cleaned, to, asyncio.get_running_loop().create_future()
         )
+        request.answer.add_done_callback(_retrieved)  # answered after its asker gave up
         self._asks[session_id].append(request)
         if session_id not in self._ask_workers:
             worker = asyncio.create_task(self._commit_asks(session_id))
             self._ask_workers[session_id] = worker
-        return await request.answer
+        try:
+            # Shielded: an asker that gives up leaves its question to be committed all the
+            # same, so that a retry with the same client_id finds it.
+            return await asyncio.wait_for(
+                asyncio.shield(request.answer), self._settings.ask_timeout_seconds
+            )
+        except TimeoutError as error:
+            self.asks_timed_out += 1
+            log.error(
+                "live room: an ask in session %d (person %d, client_id %r) was not answered"
+                " within %.1f s; answered 'timeout' (%d so far)",
+                session_id,
+                principal.person_id,
+                client_id,
+                self._settings.ask_timeout_seconds,
+                self.asks_timed_out,
+            )
+            raise Timeout(
+                "Your question could not be confirmed in time. Send it again (the same"
+                " client_id): if it was recorded, you get it back; it is never recorded twice.",
+            ) from error
 
     async def _commit_asks(self, session_id: int) -> None:
-        """Commit the waiting questions of one session, a batch per transaction, until none wait."""
+        """Commit the waiting questions of one session, a batch per transaction, until none wait.
+
+        Every ask taken is answered, whatever happens: each has its own savepoint in the batch
+        (one ask's failure never fails another's); a batch whose transaction fails is tried
+        again one ask at a time; and if this worker itself is stopped (even cancelled), the
+        asks it holds or that still wait are answered with an error rather than left waiting.
+        """
         waiting = self._asks[session_id]
+        batch: list[_Ask] = []
         try:
             while waiting:
                 batch = waiting[:_MAX_ASK_BATCH]
                 del waiting[: len(batch)]
-                outcomes: list[tuple[_Ask, dict[str, Any] | PresessionError]] = []
                 try:
-                    async with self._change(session_id) as write:
-                        for request in batch:
-                            try:
-                                outcomes.append((request, await self._ask_one(write, request)))
-                            except PresessionError as error:  # raised before it wrote anything
-                                outcomes.append((request, error))
-                except Exception as error:  # nothing of this batch was committed
+                    await self._commit_batch(session_id, batch)
+                except Exception:
+                    log.exception(
+                        "live room: a batch of %d questions failed; trying them one by one",
+                        len(batch),
+                    )
                     for request in batch:
-                        if not request.answer.done():
-                            request.answer.set_exception(error)
-                    continue
-                for request, outcome in outcomes:
-                    if request.answer.done():  # the asker went away; a retry finds it
-                        continue
-                    if isinstance(outcome, PresessionError):
-                        request.answer.set_exception(outcome)
-                    else:
-                        request.answer.set_result(outcome)
+                        await self._commit_alone(session_id, request)
+                batch = []
         finally:
             del self._ask_workers[session_id]
+            left = [*batch, *waiting]
+            waiting.clear()
+            if any(not request.answer.done() for request in left):
+                log.error(
+                    "live room: the question worker of session %d stopped with %d asks"
+                    " unanswered; they are answered with an error",
+                    session_id,
+                    len(left),
+                )
+            for request in left:
+                _settle(request, _unavailable())
+
+    async def _commit_batch(self, session_id: int, batch: list[_Ask]) -> None:
+        outcomes: list[tuple[_Ask, dict[str, Any] | PresessionError]] = []
+        async with self._change(session_id) as write:
+            for request in batch:
+                outcomes.append((request, await self._ask_in_savepoint(write, request)))
+        for request, outcome in outcomes:
+            _settle(request, outcome)
+
+    async def _commit_alone(self, session_id: int, request: _Ask) -> None:
+        try:
+            await self._commit_batch(session_id, [request])
+        except PresessionError as error:
+            _settle(request, error)
+        except Exception:
+            log.exception("live room: a question could not be committed")
+            _settle(request, _unavailable())
+
+    async def _ask_in_savepoint(
+        self, write: SessionWrite, request: _Ask
+    ) -> dict[str, Any] | PresessionError:
+        """One ask inside the batch, in a savepoint of its own: its failure undoes only it."""
+        changes = len(write.changes)
+        try:
+            async with write.session.begin_nested():
+                return await self._ask_one(write, request)
+        except PresessionError as error:  # raised before it wrote anything
+            return error
+        except Exception:
+            log.exception("live room: a question failed; the others of its batch go on")
+            # The savepoint is undone; so is what this ask did to the session's counters.
+            del write.changes[changes:]
+            await write.session.refresh(write.country_session)
+            return _unavailable()
 
     async def _ask_one(self, write: SessionWrite, request: _Ask) -> dict[str, Any]:
         session, country_session = write.session, write.country_session
@@ -438,7 +511,7 @@ class LiveRoom:
     # -- plumbing --------------------------------------------------------------------------
 
     async def _session_of(self, question_id: object) -> int:
-        if not isinstance(question_id, int) or isinstance(question_id, bool):
+        if not is_id(question_id):
             raise Invalid("'question' is a question id.")
         async with self._database.read() as session:
             session_id = await session.scalar(
@@ -469,8 +542,15 @@ class LiveRoom:
                     yield write
             except IntegrityError as error:
                 raise Conflict("That change collided with another; try again.") from error
-            for change in write.changes:
-                await self._publish(change)
+            try:
+                for change in write.changes:
+                    await self._publish(change)
+            except Exception:
+                # Committed all the same, so it is answered as done; screens that missed it
+                # see the gap in versions at the next update and `sync`.
+                log.exception(
+                    "live room: a committed change of session %d was not sent", session_id
+                )
 
 
 async def _session_for(
@@ -481,6 +561,26 @@ async def _session_for(
     if country_session is None:
         raise NotFound("No such session.")
     return country_session
+
+
+def _settle(request: _Ask, outcome: dict[str, Any] | PresessionError) -> None:
+    if request.answer.done():  # cancelled by the event loop's shutdown
+        return
+    if isinstance(outcome, PresessionError):
+        request.answer.set_exception(outcome)
+    else:
+        request.answer.set_result(outcome)
+
+
+def _retrieved(answer: asyncio.Future[dict[str, Any]]) -> None:
+    if not answer.cancelled():
+        answer.exception()
+
+
+def _unavailable() -> PresessionError:
+    return PresessionError(
+        "Your question could not be recorded. Please send it again.", code="internal"
+    )
 
 
 def _check_member(principal: Principal, session_id: int) -> None:

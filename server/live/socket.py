@@ -59,7 +59,8 @@ def mount_live_room(app: web.Application) -> None:
     async def disconnect(sid: str) -> None:
         await sio.disconnect(sid, namespace=NAMESPACE)
 
-    sio.register_namespace(LiveNamespace(app, broadcaster))
+    namespace = LiveNamespace(app, broadcaster)
+    sio.register_namespace(namespace)
     # Mounted by hand (not `sio.attach`) so the route has a name in the permission map; the
     # namespace authenticates every connection and checks every event itself.
     for method in ("GET", "POST", "OPTIONS"):
@@ -71,7 +72,7 @@ def mount_live_room(app: web.Application) -> None:
         await attendance.start()
         app[LIVE_ROOM], app[ATTENDANCE] = room, attendance
         connections = SignedInConnections(app[DATABASE])
-        connections.bind(disconnect)
+        connections.bind(disconnect, namespace.sign_ins)
         app[CONNECTIONS] = connections
 
         async def beat() -> None:

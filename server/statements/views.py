@@ -10,6 +10,7 @@ from aiohttp import web
 from media.captions import to_webvtt
 from media.errors import MediaRejected
 from server.errors import Invalid, TooLarge
+from server.ids import is_id
 from server.keys import DATABASE, SETTINGS
 from server.statements import playlist as hls
 from server.statements import service
@@ -83,7 +84,7 @@ async def order(request: web.Request) -> web.StreamResponse:
     """`{"statements": [id, ...]}`: every statement of the session in screening order."""
     body = await read_json_object(request)
     order = body.get("statements")
-    if not isinstance(order, list) or not all(isinstance(item, int) for item in order):
+    if not isinstance(order, list) or not all(is_id(item) for item in order):
         raise Invalid("'statements' must be a list of statement ids.")
     country_session_id = path_id(request, "session_id")
     async with request.app[DATABASE].write() as session:

@@ -25,6 +25,7 @@ STATUS: dict[type[errors.PresessionError], int] = {
     errors.RateLimited: 429,
     errors.UnsupportedMediaType: 415,
     errors.Invalid: 422,
+    errors.Timeout: 503,
     errors.ChecksumMismatch: 460,
 }
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
+from server.ids import parse_id
 from server.keys import DATABASE, IDENTITY, SETTINGS
 from server.models import CountrySession, Event, Role, Statement, Upload
 from server.web.requests import upload_metadata
@@ -174,9 +175,10 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
         session_id = request.match_info.get("session_id", "")
         # A path that cannot name a session falls through to the handler's 404. The programme
         # is public, so telling "no such session" from "not yours" gives nothing away.
-        if _is_id(session_id) and not principal.may_enter(int(session_id)):
+        wanted = parse_id(session_id)
+        if wanted is not None and not principal.may_enter(wanted):
             async with request.app[DATABASE].read() as session:
-                if await session.get(CountrySession, int(session_id)) is None:
+                if await session.get(CountrySession, wanted) is None:
                     raise NotFound("No such session.")
             raise Forbidden("You are not a participant of this session.")
     if rule.in_event:
@@ -190,11 +192,11 @@ async def enforce_permissions(request: web.Request, handler: Handler) -> web.Str
 
 async def check_event(request: web.Request, principal: Principal) -> None:
     """The caller must belong to the `{event_id}` in the path: 404 unknown, 403 another's."""
-    event_id = request.match_info.get("event_id", "")
-    if not _is_id(event_id) or int(event_id) == principal.event_id:
+    event_id = parse_id(request.match_info.get("event_id", ""))
+    if event_id is None or event_id == principal.event_id:
         return  # a path that cannot name an event falls through to the handler's 404
     async with request.app[DATABASE].read() as session:
-        if await session.get(Event, int(event_id)) is None:
+        if await session.get(Event, event_id) is None:
             raise NotFound("No such event.")
     raise Forbidden("You are not an organiser of this event.")
 
@@ -249,14 +251,10 @@ async def _statement_id(request: web.Request, session: AsyncSession) -> int:
                 "Upload-Metadata must name the statement ('statement' key).",
                 code="statement_required",
             )
-    if not _is_id(raw):
+    statement_id = parse_id(raw)
+    if statement_id is None:
         raise NotFound("No such statement.")
-    return int(raw)
-
-
-def _is_id(raw: str) -> bool:
-    """Whether a path segment can name a row (ids fit a signed 64-bit integer)."""
-    return raw.isascii() and raw.isdigit() and len(raw) <= 18
+    return statement_id
 
 
 def statement_scope_of(request: web.Request) -> StatementScope:

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from server.errors import BadRequest, Invalid, NotFound, TooLarge
+from server.ids import parse_id
 from server.keys import SETTINGS
 
 
@@ -41,10 +42,10 @@ def string_field(body: dict[str, Any], name: str, *, max_length: int = 2000) -> 
 
 def path_id(request: web.Request, name: str) -> int:
     """A numeric id from the path; anything else cannot name a record, hence 404."""
-    raw = request.match_info[name]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+    value = parse_id(request.match_info[name])
+    if value is None:
         raise NotFound(f"No such {name.removesuffix('_id').replace('_', ' ')}.")
-    return int(raw)
+    return value
 
 
 def upload_metadata(header: str) -> dict[str, str]:
