@@ -58,6 +58,12 @@ class Settings:
     # 0 runs none in this process (a separate worker does).
     job_concurrency: int = 1
     job_max_attempts: int = 3
+    # How often a running job's lease is renewed; one not renewed for three of these (its
+    # runner was killed or cut off) goes back to the queue for another runner.
+    job_heartbeat_seconds: float = 10.0
+    # Media through a proxy in front (deploy/nginx.conf): after the rights check, answer with
+    # `X-Accel-Redirect: MEDIA_ACCEL/statements/...` and let the proxy send the file.
+    media_accel: str | None = None
     # x264 preset of the ladder: slower presets give smaller files for more CPU.
     transcode_preset: str = "veryfast"
     # Hours an unfinished upload is kept before it expires and its bytes are deleted.
@@ -103,6 +109,10 @@ class Settings:
             )
         if self.turn_urls and not self.turn_secret:
             raise SettingsError(f"{PREFIX}TURN_URLS needs {PREFIX}TURN_SECRET")
+        if not self.job_heartbeat_seconds > 0:
+            raise SettingsError(f"{PREFIX}JOB_HEARTBEAT_SECONDS must be more than 0")
+        if self.media_accel is not None and not self.media_accel.startswith("/"):
+            raise SettingsError(f"{PREFIX}MEDIA_ACCEL is a path on the proxy, such as /_media")
         if len(self.secret) < MIN_SECRET_LENGTH:
             raise SettingsError(
                 f"{PREFIX}SECRET must be at least {MIN_SECRET_LENGTH} characters long"
@@ -172,6 +182,8 @@ class Settings:
             loudness_target_lufs=_float(env, "LOUDNESS_TARGET_LUFS", cls.loudness_target_lufs),
             job_concurrency=_int(env, "JOB_CONCURRENCY", cls.job_concurrency),
             job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
+            job_heartbeat_seconds=_float(env, "JOB_HEARTBEAT_SECONDS", cls.job_heartbeat_seconds),
+            media_accel=(env.get(f"{PREFIX}MEDIA_ACCEL") or "").rstrip("/") or None,
             transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
             upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),
             stage=env.get(f"{PREFIX}STAGE", "auto"),

@@ -94,7 +94,9 @@ def test_the_stage_end_to_end(
         "() => Number(document.querySelector('#stage-me-level').dataset.level) > 0.01",
         timeout=10_000,
     )
-    expect(speaker.page.get_by_label("Microphone", exact=True).locator("option")).not_to_have_count(0)
+    expect(speaker.page.get_by_label("Microphone", exact=True).locator("option")).not_to_have_count(
+        0
+    )
     expect(speaker.page.get_by_label("Camera", exact=True).locator("option")).not_to_have_count(0)
     speaker.page.locator("#stage-me").get_by_role("button", name="Go live").click()
     expect(speaker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
@@ -165,9 +167,12 @@ def test_the_stage_end_to_end(
         "A moderator muted your microphone."
     )
     expect(speaker.page.locator("#stage-me-mute")).to_be_disabled()
-    assert speaker.page.evaluate(
-        "() => document.querySelector('#stage-me video').srcObject.getAudioTracks()[0].enabled"
-    ) is False
+    assert (
+        speaker.page.evaluate(
+            "() => document.querySelector('#stage-me video').srcObject.getAudioTracks()[0].enabled"
+        )
+        is False
+    )
     expect(tile(listener, organisation)).to_contain_text("Muted")
 
     # The moderator takes the floor back: the delegate's publisher is gone from every screen.
