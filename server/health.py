@@ -1,4 +1,5 @@
-"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed; the stage's Janus."""
+"""`GET /healthz`: the database, Redis (when configured), ffmpeg/ffprobe, the job queue's
+depth; the stage's Janus (reported, never unhealthy)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
-from server.keys import DATABASE, STAGE, TOOLS
+from server.jobs import job_counts
+from server.keys import DATABASE, SETTINGS, STAGE, TOOLS
+from server.worker import redis_check
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -22,6 +25,16 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as error:
         log.warning("health check: database unreachable: %s", error)
         checks["database"] = {"ok": False, "error": "the database does not answer"}
+    settings = request.app[SETTINGS]
+    if settings.redis_url:
+        checks["redis"] = await redis_check(settings.redis_url)
+    try:
+        # Waiting and running jobs of every runner; `here`: how many this process runs at once.
+        depth = await job_counts(request.app[DATABASE])
+        checks["jobs"] = {"ok": True, **depth, "here": settings.job_concurrency}
+    except Exception as error:
+        log.warning("health check: job queue unreadable: %s", error)
+        checks["jobs"] = {"ok": False, "error": "the job queue cannot be read"}
     for tool in await request.app[TOOLS].statuses():
         checks[tool.name] = {"ok": tool.ok, "version": tool.version, "error": tool.error}
     healthy = all(check["ok"] for check in checks.values())
