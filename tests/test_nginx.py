@@ -8,8 +8,10 @@ moderator connected to the other server process.
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -21,9 +23,10 @@ from server.models import Attendance
 from tests.clips import Clips
 from tests.databases import postgres_database
 from tests.live_client import NAMESPACE, LiveClient
-from tests.stack import REDIS_URL, Stack, sign_in, stack, upload, wait_until_ready
+from tests.stack import REDIS_URL, TUS, Stack, sign_in, stack, upload, wait_until_ready
 from tests.test_serve import free_port
 
+MIB = 1024 * 1024
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(180)]
 
 
@@ -108,6 +111,7 @@ async def test_the_whole_path_through_nginx(
         outsider_token = await sign_in(http, base, outsider["token"])
         http.cookie_jar.clear()
 
+        await upload_streams_through(running, http, base, speaker_token, speaker["statement"])
         await upload(http, base, speaker_token, speaker["statement"], clips.landscape, 64 * 1024)
         ready = await wait_until_ready(http, base, speaker_token, speaker["statement"])
         assert ready["state"] == "ready", ready
@@ -131,6 +135,57 @@ async def test_the_whole_path_through_nginx(
     await an_ask_crosses_processes(
         running, base, session, demo["invitations"]["moderator"], delegate_token
     )
+
+
+async def upload_streams_through(
+    running: Stack, http: aiohttp.ClientSession, base: str, token: str, statement: int
+) -> None:
+    """A 6 MiB PATCH (past nginx's 1 MiB default) reaches the server while it is still being
+    sent: nginx neither refuses it nor spools it to its disk first."""
+    headers = {**TUS, "Authorization": f"Bearer {token}"}
+    encoded = base64.b64encode(str(statement).encode()).decode()
+    async with http.post(
+        f"{base}/api/uploads/",
+        headers={
+            **headers,
+            "Upload-Length": str(8 * MIB),
+            "Upload-Metadata": f"statement {encoded}",
+        },
+    ) as created:
+        location = created.headers["Location"]
+    on_disk = running.data_dir / "uploads" / location.rsplit("/", 1)[1]
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"\0" * (5 * MIB)
+        async with asyncio.timeout(20):  # a buffering proxy would hold everything until the end
+            await grown_to(on_disk, 4 * MIB)
+        yield b"\0" * MIB
+
+    async with http.patch(
+        f"{base}{location}",
+        data=body(),
+        headers={
+            **headers,
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+            "Content-Length": str(6 * MIB),
+        },
+    ) as patched:
+        assert patched.status == 204, await patched.text()
+        assert patched.headers["Upload-Offset"] == str(6 * MIB)
+    spooled = await asyncio.to_thread(
+        lambda: list((running.data_dir.parent / "nginx" / "body").rglob("*"))
+    )
+    assert spooled == []
+    async with http.delete(f"{base}{location}", headers=headers) as deleted:
+        assert deleted.status == 204
+
+
+async def grown_to(path: Path, size: int) -> None:
+    while True:
+        if await asyncio.to_thread(lambda: path.exists() and path.stat().st_size >= size):
+            return
+        await asyncio.sleep(0.05)
 
 
 async def media_is_sent_by_nginx_to_the_session_only(
