@@ -77,7 +77,7 @@ class Stack:
         env.update(overrides)
         return env
 
-    async def presession(self, *args: str, **env: str) -> dict[str, Any]:
+    async def presession(self, *args: str, json_output: bool = True, **env: str) -> dict[str, Any]:
         """Run a `presession` command to its end; its JSON output."""
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "server.cli", *args,
@@ -85,7 +85,7 @@ class Stack:
         )  # fmt: skip
         stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, stderr.decode()
-        result: dict[str, Any] = json.loads(stdout)
+        result: dict[str, Any] = json.loads(stdout) if json_output else {}
         return result
 
     async def start(self, *args: str, log: Path, **env: str) -> asyncio.subprocess.Process:

@@ -8,9 +8,11 @@ statement ends ready, each job run to the end exactly once.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ from tests.clips import clip
 from tests.databases import postgres_database
 from tests.factories import add_speaker, seed
 from tests.stack import SECRET, Stack, stack
+from tests.test_serve import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
 HEARTBEAT_S = "1"  # a dead worker's lease runs out after 3 s
@@ -156,3 +159,28 @@ async def test_a_worker_killed_mid_transcode_loses_nothing(tmp_path: Path) -> No
         for statement_id in statements:
             folder = media / "statements" / str(statement_id)
             assert sorted(child.name for child in folder.iterdir()) == ["v1"]  # no litter
+
+
+async def check(stack: Stack, **env: str) -> tuple[int, dict[str, object]]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "worker", "--check",
+        env=stack.env(**env), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, json.loads(stdout)
+
+
+async def test_worker_check_says_whether_it_reaches_its_queue() -> None:
+    async with postgres_database() as url, stack(url, None) as running:
+        await running.presession("db", "upgrade", json_output=False)  # as the worker does first
+        code, report = await check(running)
+        assert code == 0, report
+        assert report["checks"]["queue"] == {"ok": True, "queued": 0, "running": 0}  # type: ignore[index]
+        closed = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/none"
+        code, report = await check(running, PRESESSION_DATABASE_URL=closed)
+        assert code == 1
+        assert report["checks"]["queue"]["ok"] is False  # type: ignore[index]
+        code, report = await check(running, PRESESSION_DATABASE_URL="sqlite+aiosqlite:///x.db")
+        assert code == 1
+        assert "needs PostgreSQL" in report["checks"]["queue"]["error"]  # type: ignore[index]
