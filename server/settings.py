@@ -61,6 +61,9 @@ class Settings:
     # How often a running job's lease is renewed; one not renewed for three of these (its
     # runner was killed or cut off) goes back to the queue for another runner.
     job_heartbeat_seconds: float = 10.0
+    # `presession worker` lowers its CPU priority (and its ffmpeg's) by this much, so that on
+    # a shared machine the server processes answer people first and transcodes take the rest.
+    worker_nice: int = 10
     # Media through a proxy in front (deploy/nginx.conf): after the rights check, answer with
     # `X-Accel-Redirect: MEDIA_ACCEL/statements/...` and let the proxy send the file.
     media_accel: str | None = None
@@ -183,6 +186,7 @@ class Settings:
             job_concurrency=_int(env, "JOB_CONCURRENCY", cls.job_concurrency),
             job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
             job_heartbeat_seconds=_float(env, "JOB_HEARTBEAT_SECONDS", cls.job_heartbeat_seconds),
+            worker_nice=_int(env, "WORKER_NICE", cls.worker_nice),
             media_accel=(env.get(f"{PREFIX}MEDIA_ACCEL") or "").rstrip("/") or None,
             transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
             upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 from typing import Any
@@ -51,6 +52,8 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
     require_shared_queue(settings)
     if concurrency < 1:
         raise WorkerUnavailable("a worker needs a job concurrency of at least 1.")
+    if settings.worker_nice > 0:
+        os.nice(settings.worker_nice)  # inherited by every ffmpeg it starts
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
