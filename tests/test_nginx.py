@@ -112,9 +112,19 @@ async def test_the_whole_path_through_nginx(
         http.cookie_jar.clear()
 
         await upload_streams_through(running, http, base, speaker_token, speaker["statement"])
-        await upload(http, base, speaker_token, speaker["statement"], clips.landscape, 64 * 1024)
-        ready = await wait_until_ready(http, base, speaker_token, speaker["statement"])
-        assert ready["state"] == "ready", ready
+        # The speaker's page hears of the processing: the worker publishes through Redis,
+        # the server process holding the speaker's connection passes it on.
+        speaker_live = await live(base, speaker_token)
+        try:
+            await upload(
+                http, base, speaker_token, speaker["statement"], clips.landscape, 64 * 1024
+            )
+            ready = await wait_until_ready(http, base, speaker_token, speaker["statement"])
+            assert ready["state"] == "ready", ready
+            heard = await speaker_live.wait_for_progress("ready", seconds=10)
+            assert heard["statement"] == speaker["statement"]
+        finally:
+            await speaker_live.close()
         async with http.post(
             f"{base}/api/statements/{speaker['statement']}/review",
             json={"action": "approve"},
