@@ -87,6 +87,10 @@ class JobWakeups:
             await asyncio.sleep(RECONNECT_S)
 
     async def close(self) -> None:
+        """Let wake-ups on their way go out (a cancelled query would cost its connection),
+        then stop listening."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=2)
         tasks = [*self._tasks, *([self._listener] if self._listener else [])]
         for task in tasks:
             task.cancel()

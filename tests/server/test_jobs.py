@@ -197,3 +197,22 @@ async def test_a_stopping_runner_hands_its_job_back(database: Database) -> None:
     await runner.stop()
     [job] = await jobs(database)
     assert (job.state, job.attempts, handler.stopped.is_set()) == (JobState.QUEUED, 1, True)
+
+
+@pytest.mark.postgres
+async def test_a_job_enqueued_elsewhere_wakes_an_idle_runner_at_once(database: Database) -> None:
+    if database.is_sqlite:
+        pytest.skip("with SQLite the server is the only runner: nobody else to wake")
+    handler = Blocking()
+    # A web process (runs nothing) and a worker that, unwoken, would look again only in 60 s.
+    web = LocalJobRunner(database, {"work": Handler()}, concurrency=0)
+    worker = LocalJobRunner(database, {"work": handler}, poll_s=60, heartbeat_s=60)
+    await web.start()
+    await worker.start()
+    await asyncio.sleep(0.5)  # the worker has looked, found nothing, and waits
+    await enqueue(database, web)
+    async with asyncio.timeout(5):  # PostgreSQL's NOTIFY, not the 60 s poll
+        await handler.started.wait()
+    handler.release.set()
+    await worker.stop()
+    await web.stop()
