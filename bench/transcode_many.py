@@ -144,7 +144,11 @@ async def run_round(args: argparse.Namespace, recording: Path, workers: int) -> 
         }
         await running.serve(port)
         for number in range(workers):
-            await running.worker(str(number), PRESESSION_JOB_CONCURRENCY="1")
+            await running.worker(
+                str(number),
+                PRESESSION_JOB_CONCURRENCY="1",
+                PRESESSION_WORKER_CPUS=args.worker_cpus,
+            )
         demo = await running.presession("demo", "--json")
         base = running.public_url
         async with aiohttp.ClientSession() as http:
@@ -217,6 +221,7 @@ def report(args: argparse.Namespace, rounds: list[Round]) -> None:
     print(
         f"\n{args.uploads} uploads of {args.seconds} s at {args.size}, preset {args.preset}, "
         f"{os.cpu_count()} cores; one `serve`, N workers of one job each"
+        f" on CPUs {args.worker_cpus or 'all'}"
     )
     for result in rounds:
         idle = statistics.median(result.idle_asks) * 1000
@@ -248,6 +253,9 @@ async def main() -> None:
     parser.add_argument("--workers", default="1,2", help="worker counts, one round each")
     parser.add_argument("--preset", default="veryfast")
     parser.add_argument("--asks", type=int, default=40, help="asks measured on the idle machine")
+    parser.add_argument(
+        "--worker-cpus", default="", help="PRESESSION_WORKER_CPUS for the workers (default: all)"
+    )
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as folder:

@@ -64,6 +64,10 @@ class Settings:
     # `presession worker` lowers its CPU priority (and its ffmpeg's) by this much, so that on
     # a shared machine the server processes answer people first and transcodes take the rest.
     worker_nice: int = 10
+    # The CPUs `presession worker` (and its ffmpeg) may use, such as (1,) or (2, 3); empty:
+    # all. On one machine, leaving the server processes a core of their own keeps people's
+    # requests as quick under a transcode rush as when idle.
+    worker_cpus: tuple[int, ...] = ()
     # Media through a proxy in front (deploy/nginx.conf): after the rights check, answer with
     # `X-Accel-Redirect: MEDIA_ACCEL/statements/...` and let the proxy send the file.
     media_accel: str | None = None
@@ -187,6 +191,7 @@ class Settings:
             job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
             job_heartbeat_seconds=_float(env, "JOB_HEARTBEAT_SECONDS", cls.job_heartbeat_seconds),
             worker_nice=_int(env, "WORKER_NICE", cls.worker_nice),
+            worker_cpus=_cpus(env.get(f"{PREFIX}WORKER_CPUS", "")),
             media_accel=(env.get(f"{PREFIX}MEDIA_ACCEL") or "").rstrip("/") or None,
             transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
             upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),
@@ -229,6 +234,20 @@ def _origins(raw: str) -> tuple[str, ...]:
     if "*" in raw:
         raise SettingsError(f"{PREFIX}ALLOWED_ORIGINS lists origins; '*' is not allowed")
     return tuple(origin_of(item.strip()) for item in raw.split(",") if item.strip())
+
+
+def _cpus(raw: str) -> tuple[int, ...]:
+    """A CPU list as `taskset` writes it: `1`, `0-3`, `0,2-3`."""
+    cpus: list[int] = []
+    try:
+        for part in (item.strip() for item in raw.split(",") if item.strip()):
+            first, _, last = part.partition("-")
+            cpus.extend(range(int(first), int(last or first) + 1))
+    except ValueError as error:
+        raise SettingsError(
+            f"{PREFIX}WORKER_CPUS is a CPU list such as 1 or 2-3, not {raw!r}"
+        ) from error
+    return tuple(sorted(set(cpus)))
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -52,8 +52,11 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
     require_shared_queue(settings)
     if concurrency < 1:
         raise WorkerUnavailable("a worker needs a job concurrency of at least 1.")
+    # Both are inherited by every ffmpeg the worker starts.
     if settings.worker_nice > 0:
-        os.nice(settings.worker_nice)  # inherited by every ffmpeg it starts
+        os.nice(settings.worker_nice)
+    if settings.worker_cpus:
+        os.sched_setaffinity(0, settings.worker_cpus)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
