@@ -1,16 +1,14 @@
-"""`GET /healthz` reports the database, Redis, the job queue and the ffmpeg tools; the
-settings the scale-out adds."""
+"""`GET /healthz` reports the database, Redis, the job queue and the ffmpeg tools."""
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
-from server.settings import Settings, SettingsError
+from server.settings import Settings
 from tests.conftest import ClientFactory
 from tests.test_serve import free_port
 
@@ -58,27 +56,3 @@ async def test_unhealthy_when_redis_does_not_answer(
     redis_check = (await response.json())["checks"]["redis"]
     assert redis_check["ok"] is False
     assert "Redis does not answer" in redis_check["error"]
-
-
-def test_worker_settings_come_from_the_environment(tmp_path: Path) -> None:
-    env = {"PRESESSION_DATA_DIR": str(tmp_path), "PRESESSION_SECRET": "s" * 40}
-    defaults = Settings.from_env(env)
-    assert (defaults.worker_cpus, defaults.worker_nice, defaults.media_accel) == ((), 10, None)
-    chosen = Settings.from_env(
-        {
-            **env,
-            "PRESESSION_WORKER_CPUS": "0,2-3",
-            "PRESESSION_JOB_HEARTBEAT_SECONDS": "2.5",
-            "PRESESSION_MEDIA_ACCEL": "/_media/",
-        }
-    )
-    assert chosen.worker_cpus == (0, 2, 3)
-    assert chosen.job_heartbeat_seconds == 2.5
-    assert chosen.media_accel == "/_media"
-    for name, value in (
-        ("PRESESSION_WORKER_CPUS", "one"),
-        ("PRESESSION_MEDIA_ACCEL", "_media"),
-        ("PRESESSION_JOB_HEARTBEAT_SECONDS", "0"),
-    ):
-        with pytest.raises(SettingsError, match=name):
-            Settings.from_env({**env, name: value})
