@@ -36,6 +36,33 @@ from playwright.async_api import Browser, Page, async_playwright
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("PRESESSION_CHROMIUM", "/usr/bin/chromium")
 TICKS = os.sysconf("SC_CLK_TCK")
+MISSIONS = [
+    "AR",
+    "AU",
+    "AT",
+    "BR",
+    "CA",
+    "CL",
+    "CN",
+    "CO",
+    "CZ",
+    "EG",
+    "FI",
+    "DE",
+    "GH",
+    "IN",
+    "ID",
+    "IE",
+    "IT",
+    "JP",
+    "KE",
+    "MX",
+    "NG",
+    "NO",
+    "PE",
+    "PL",
+    "PT",
+]
 
 # The pages' side (stage_page.html): a canvas bar code of the send time (32 bits of Date.now()),
 # drawn by the publisher and read back from each decoded frame by the subscribers.
@@ -80,6 +107,16 @@ class Server:
             [*command, "demo", "--json"], env=self.env, cwd=ROOT, check=True, capture_output=True
         )
         self.demo = json.loads(printed.stdout)
+        # One delegate of a mission of its own per subscriber page (a person has few seats).
+        session = self.demo["sessions"][0]["id"]
+        self.subscribers = []
+        for mission in MISSIONS:
+            invited = subprocess.run(
+                [*command, "invite", "--role", "delegate", "--mission", mission,
+                 "--session", str(session), "--json"],
+                env=self.env, cwd=ROOT, check=True, capture_output=True,
+            )  # fmt: skip
+            self.subscribers.append(json.loads(invited.stdout)["token"])
         self.log = (data_dir / "server.log").open("wb")
         self.process = subprocess.Popen(
             [*command, "serve"], env=self.env, cwd=ROOT, stdout=self.log, stderr=self.log
@@ -178,7 +215,7 @@ async def run(sizes: list[int], window_s: float) -> None:
 async def measure(server: Server, sizes: list[int], window_s: float) -> None:
     session = server.demo["sessions"][0]["id"]
     speaker = next(s for s in server.demo["invitations"]["speakers"] if s["session"] == session)
-    delegates = [d for d in server.demo["invitations"]["delegates"] if d["session"] == session]
+    delegates = server.subscribers
     moderator = await moderate(server, session)
     janus = server.janus_pid()
     async with async_playwright() as playwright:
@@ -192,7 +229,7 @@ async def measure(server: Server, sizes: list[int], window_s: float) -> None:
                   "--disable-features=LocalNetworkAccessChecks"],
         )  # fmt: skip
         # Baseline: the same canvas over a direct RTCPeerConnection in one page.
-        direct = await open_page(browser, server, delegates[0]["token"])
+        direct = await open_page(browser, server, delegates[0])
         await direct.evaluate("window.direct()")
         await asyncio.sleep(window_s)
         baseline = await delays_of(direct)
@@ -219,10 +256,8 @@ async def measure(server: Server, sizes: list[int], window_s: float) -> None:
         for size in sizes:
             while len(subscribers) < size:
                 # The same delegate invitation may sign in several pages: each its own pass.
-                page = await open_page(
-                    browser, server, delegates[len(subscribers) % len(delegates)]["token"]
-                )
-                await page.evaluate(f"window.stage({session}, false)")
+                page = await open_page(browser, server, delegates[len(subscribers) + 1])
+                await asyncio.wait_for(page.evaluate(f"window.stage({session}, false)"), 30)
                 subscribers.append(page)
             await asyncio.sleep(3)
             for page in subscribers:
@@ -247,8 +282,8 @@ async def measure(server: Server, sizes: list[int], window_s: float) -> None:
                 f" {len(delays)} frames"
                 + (f"; errors {sorted(set(errors))}" if errors else "")
             )  # fmt: skip
-        late = await open_page(browser, server, delegates[0]["token"])
-        await late.evaluate(f"window.stage({session}, false)")
+        late = await open_page(browser, server, delegates[0])
+        await asyncio.wait_for(late.evaluate(f"window.stage({session}, false)"), 30)
         for _ in range(100):
             first = await late.evaluate("window.bench.firstFrameMs")
             if first is not None:
@@ -268,10 +303,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="1,5,10,20", help="subscriber counts, comma-separated")
+    parser.add_argument(
+        "--sizes", default="1,5,10,20", help=f"subscriber counts, at most {len(MISSIONS) - 2}"
+    )
     parser.add_argument("--window", type=float, default=8.0, help="seconds measured at each size")
     args = parser.parse_args()
     sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
+    if not sizes or sizes[0] < 1 or sizes[-1] > len(MISSIONS) - 2:
+        parser.error(f"--sizes are from 1 to {len(MISSIONS) - 2}")
     started = time.monotonic()
     asyncio.run(run(sizes, args.window))
     print(

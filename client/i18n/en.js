@@ -373,4 +373,6 @@ export default {
   "stage.own": "Your camera and microphone",
   "stage.person_n": "Participant {number}",
   "stage.nobody_else": "Nobody else is on the stage yet.",
+  "stage.removed_you": "A moderator removed you from the stage.",
+  "stage.ended_removed": "A moderator removed you from the stage.",
 };

@@ -373,4 +373,6 @@ export default {
   "stage.own": "Su cámara y su micrófono",
   "stage.person_n": "Participante {number}",
   "stage.nobody_else": "Todavía no hay nadie más en el escenario.",
+  "stage.removed_you": "Un moderador le ha retirado del escenario.",
+  "stage.ended_removed": "Un moderador le ha retirado del escenario.",
 };

@@ -373,4 +373,6 @@ export default {
   "stage.own": "Votre caméra et votre micro",
   "stage.person_n": "Participant {number}",
   "stage.nobody_else": "Personne d’autre n’est encore sur la scène.",
+  "stage.removed_you": "Un modérateur vous a retiré de la scène.",
+  "stage.ended_removed": "Un modérateur vous a retiré de la scène.",
 };

@@ -1,7 +1,8 @@
 // Speaking on the stage: a preview of my camera, a microphone level meter (Web Audio), a
 // microphone and camera picker, Mute and Camera buttons, and going live or leaving. The
 // devices are opened only when the person asks (Join the stage, Speak) and released when they
-// leave. A moderator's mute turns the microphone off and keeps it off until they lift it.
+// leave. A moderator's mute turns the microphone off; once they lift it, the person turns it
+// on again themselves.
 import { announce } from "/static/js/common.js";
 import { fill, h } from "/static/js/dom.js";
 import { t } from "/static/js/i18n.js";
@@ -70,18 +71,23 @@ export class StageControls {
     const { stage } = this;
     const may = stage.mayPublish();
     const forced = stage.mutedByModerator();
+    if (forced && this.micOn) {
+      // Muted by a moderator: my microphone is off, and stays off until I turn it on again.
+      this.micOn = false;
+      this.applyToggles();
+    }
     this.root.dataset.mode = this.mode;
     this.joinButton.hidden = this.direct || this.mode !== "idle";
     this.joinButton.disabled = !may;
     this.panel.hidden = this.mode === "idle";
     this.cameraField.hidden = !stage.videoAllowed();
-    this.muteButton.textContent = this.micOn && !forced ? t("stage.mute") : t("stage.unmute");
+    this.muteButton.textContent = this.micOn ? t("stage.mute") : t("stage.unmute");
     this.muteButton.disabled = forced;
     const video = this.media?.getVideoTracks()[0];
     this.cameraButton.hidden = !video;
     this.cameraButton.textContent = this.cameraOn ? t("stage.camera_off") : t("stage.camera_on");
     this.goLiveButton.hidden = this.mode !== "preview";
-    this.goLiveButton.disabled = !may || stage.status !== "live";
+    this.goLiveButton.disabled = !may || !stage.joined;
     const leave = this.direct ? "stage.stop_speaking" : "stage.leave";
     this.leaveButton.textContent = this.mode === "live" ? t(leave) : t("stage.close_preview");
     if (forced) this.message.textContent = t("stage.muted_by_moderator");

@@ -56,7 +56,8 @@ export class StageView {
 
   statusText() {
     const { stage } = this;
-    if (stage.status === "refused" || (stage.status === "off" && stage.refusal)) {
+    if ((stage.state?.removed ?? []).includes(stage.me.id)) return t("stage.removed_you");
+    if (stage.status === "refused") {
       return stage.refusal?.message || t("stage.status_refused");
     }
     return t(`stage.status_${stage.status}`);

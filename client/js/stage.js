@@ -48,6 +48,7 @@ export class Stage extends EventTarget {
     this.outgoing = null; // {audio, video} tracks this screen wants live, or null
     this.published = false;
     this.roomDropped = false;
+    this.unreachable = false;
     room.addEventListener("change", () => this.follow());
     room.addEventListener("status", (event) => {
       if (event.detail === "offline") this.roomDropped = true;
@@ -69,6 +70,11 @@ export class Stage extends EventTarget {
   }
 
   // -- what the room says ------------------------------------------------------------------
+
+  /** In the room now (able to publish), whatever the status says. */
+  get joined() {
+    return Boolean(this.link?.joined);
+  }
 
   get state() {
     return this.room.state?.stage ?? null;
@@ -107,17 +113,20 @@ export class Stage extends EventTarget {
 
   follow() {
     const state = this.state;
+    // Janus back after an outage: retry at once rather than at the end of the backoff.
+    const cameBack = this.unreachable && state?.reachable !== false;
+    this.unreachable = state?.reachable === false;
     if (!this.mayWatch()) {
-      this.stop();
+      this.stop((state?.removed ?? []).includes(this.me.id) ? "removed" : "closed");
       if (!state?.available) this.setStatus("unavailable");
       else if ((state.removed ?? []).includes(this.me.id)) this.setStatus("refused");
       else this.setStatus("off");
     } else if (!this.link && !this.building && !this.retryTimer) {
       this.build();
-    } else if (state.reachable === false) {
-      this.setStatus("reconnecting");
-    } else if (this.retryTimer && state.reachable) {
+    } else if (this.retryTimer && cameBack) {
       this.retryNow();
+    } else if (this.link?.joined) {
+      this.setStatus(state.reachable === false ? "reconnecting" : "live");
     }
     if (this.outgoing && !this.mayPublish()) this.leave("floor");
     if (this.published && this.mutedByModerator()) this.setMicrophone(false);
@@ -138,7 +147,8 @@ export class Stage extends EventTarget {
         closeSession(janus);
         return;
       }
-      const link = { pass, janus, participant: null, subscription: null, privateId: null, id: null };
+      const link = { pass, janus, participant: null, subscription: null, privateId: null, id: null,
+        joined: false };
       this.link = link;
       link.participant = await RoomHandle.attach(janus, {
         onEvent: (message) => generation === this.generation && this.onParticipantEvent(message),
@@ -147,6 +157,7 @@ export class Stage extends EventTarget {
       if (generation !== this.generation) return;
       link.id = joined.id;
       link.privateId = joined.private_id;
+      link.joined = true;
       link.subscription = new Subscription(janus, {
         room: pass.room, privateId: joined.private_id, soundOnly: this.soundOnly,
         onTrack: (feed, track, on) => generation === this.generation && this.onTrack(feed, track, on),
@@ -243,11 +254,11 @@ export class Stage extends EventTarget {
     if (hadFeeds) this.emit("feeds");
   }
 
-  stop() {
+  stop(reason = "closed") {
     window.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.failures = 0;
-    if (this.outgoing) this.leave("closed");
+    if (this.outgoing) this.leave(reason);
     if (this.link || this.building) this.teardown();
   }
 
@@ -316,7 +327,7 @@ export class Stage extends EventTarget {
   async publish(outgoing) {
     this.outgoing = outgoing;
     const participant = this.link?.participant;
-    if (!participant || this.status !== "live") return false; // published once connected
+    if (!participant || !this.link.joined) return false; // published once joined
     const tracks = [{ type: "audio", capture: outgoing.audio, recv: false, dontStop: true }];
     if (outgoing.video) tracks.push({ type: "video", capture: outgoing.video, recv: false, dontStop: true });
     try {

@@ -11,6 +11,7 @@ from server.identity.principal import Principal
 from server.identity.service import SignedIn
 from server.keys import CONNECTIONS, DATABASE, IDENTITY, SETTINGS
 from server.models import Person, Role
+from server.stage.views import end_stage_sign_in
 from server.web.permissions import SESSION_COOKIE, principal_of
 from server.web.requests import read_json_object, string_field
 
@@ -101,6 +102,8 @@ async def logout(request: web.Request) -> web.Response:
         # Its open live connections end with it (those held by another process at the next
         # check of sign-ins).
         await request.app[CONNECTIONS].end(bearer)
+        # And its stage connections: sound and video stop with the sign-in.
+        await end_stage_sign_in(request.app, bearer)
     response = web.json_response({"ok": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

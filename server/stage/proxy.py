@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 _LONG_POLL = aiohttp.ClientTimeout(total=40)
 _REQUEST = aiohttp.ClientTimeout(total=15)
 MAX_SESSIONS_PER_PERSON = 8
+# Janus ends a session after 60 s without a request (our config's session_timeout).
+FORGOTTEN_AFTER_S = 120.0
 _STRIPPED = ("apisecret", "admin_secret", "token")
 
 
@@ -39,6 +42,7 @@ class _Session:
     person_id: int
     sign_in: str  # the hash of the bearer token it was created with
     handles: dict[int, rights.Handle | None] = field(default_factory=dict)
+    seen: float = field(default_factory=time.monotonic)
 
 
 class JanusProxy:
@@ -142,7 +146,11 @@ class JanusProxy:
         return await self._end({hash_bearer_token(token)})
 
     async def sweep(self) -> int:
-        """Destroy the Janus sessions of sign-ins that ended elsewhere or expired."""
+        """Destroy the Janus sessions of sign-ins that ended elsewhere or expired; forget
+        those the browser stopped using (Janus has timed them out by then)."""
+        idle = time.monotonic() - FORGOTTEN_AFTER_S
+        for session_id in [sid for sid, held in self._sessions.items() if held.seen < idle]:
+            del self._sessions[session_id]
         held = {session.sign_in for session in self._sessions.values()}
         if not held:
             return 0
@@ -165,7 +173,11 @@ class JanusProxy:
             with contextlib.suppress(web.HTTPException):
                 await self._forward(
                     f"{self._url}/{session_id}",
-                    {"janus": "destroy", "apisecret": self._stage.api_secret()},
+                    {
+                        "janus": "destroy",
+                        "transaction": "end",
+                        "apisecret": self._stage.api_secret(),
+                    },
                     own_token=False,
                 )
         return len(ended)
@@ -174,7 +186,10 @@ class JanusProxy:
 
     def _owned(self, session_id: int, principal: Principal) -> _Session | None:
         held = self._sessions.get(session_id)
-        return held if held is not None and held.person_id == principal.person_id else None
+        if held is None or held.person_id != principal.person_id:
+            return None
+        held.seen = time.monotonic()
+        return held
 
     async def _forward(
         self, url: str, message: dict[str, Any], *, own_token: bool = True

@@ -38,6 +38,13 @@ def mount_stage(app: web.Application) -> None:
     app.on_shutdown.append(_end_long_polls)
 
 
+async def end_stage_sign_in(app: web.Application, token: str) -> None:
+    """A sign-out: the Janus sessions it holds in this process end at once (others' at their
+    next check of sign-ins)."""
+    if PROXY in app:
+        await app[PROXY].end_sign_in(token)
+
+
 async def _end_long_polls(app: web.Application) -> None:
     if PROXY in app:
         await app[PROXY].close()

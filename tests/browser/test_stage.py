@@ -4,8 +4,10 @@ the moderator goes live, a speaker answers on camera, two delegates receive it (
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +65,13 @@ def wait_for_picture(screen: Screen, name: str) -> None:
     assert video.evaluate("v => v.currentTime") > before
 
 
+def kill_janus(demo: Demo) -> None:
+    """Kill the Janus the server started (its pid is in the server's log)."""
+    log = (demo.data_dir / "server.log").read_text(encoding="utf-8")
+    pid = int(re.findall(r"Janus started \(pid (\d+)\)", log)[-1])
+    os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.timeout(300)
 def test_the_stage_end_to_end(
     demo: Demo, open_screen: Callable[..., Screen], artifacts: Path
@@ -74,16 +83,22 @@ def test_the_stage_end_to_end(
     moderator = open_screen(demo.invitations["moderator"])
     speaker = open_screen(speaker_invitation["token"])
     asker = open_screen(asker_invitation["token"])
-    listener = open_screen(demo.delegate(SESSION, 2)["token"])  # on a poor connection
-    screens = {"moderator": moderator, "speaker": speaker, "delegate": asker, "listener": listener}
+    # On a poor connection, and reading French.
+    listener = open_screen(demo.delegate(SESSION, 2)["token"], language="fr")
+    screens = {
+        "moderator": moderator,
+        "speaker": speaker,
+        "delegate": asker,
+        "listener-fr": listener,
+    }
     moderator.page.goto(f"/moderator?session={SESSION}")
     for screen in screens.values():
-        expect(screen.page.locator("#connection")).to_have_text("Connected")
+        expect(screen.page.locator("#connection")).to_have_attribute("data-status", "online")
 
     # The moderator opens the screening and goes live; the listener chooses Sound only.
     moderator.page.locator("#phases [data-phase=screening]").click()
-    expect(listener.page.locator("#session-phase")).to_have_text("Phase: Screening")
-    listener.page.get_by_label("Quality").select_option(label="Sound only (poor connection)")
+    expect(listener.page.locator("#session-phase")).to_contain_text("Projection")
+    listener.page.get_by_label("Qualité").select_option(label="Son seulement (connexion faible)")
     moderator.page.get_by_role("button", name="Go live").click()
     expect(moderator.page.locator("#stage-live-state")).to_have_text("The stage is live.")
 
@@ -148,7 +163,7 @@ def test_the_stage_end_to_end(
     wait_for_picture(speaker, asker_name)
     wait_for_picture(moderator, asker_name)
     expect(tile(listener, asker_name)).to_be_visible(timeout=20_000)
-    expect(tile(listener, asker_name)).to_contain_text("Has the floor")
+    expect(tile(listener, asker_name)).to_contain_text("A la parole")
     wait_for_growth(listener, "audioBytes")
     assert stage_data(listener)["videoTracks"] == "0"
     expect(tile(moderator, asker_name)).to_have_class(re.compile(r"\bhas-floor\b"))
@@ -156,7 +171,7 @@ def test_the_stage_end_to_end(
 
     for name, screen in screens.items():
         screen.shot(artifacts, f"stage-{name}")
-    for screen in (moderator, speaker, asker):
+    for screen in screens.values():
         assert axe_violations(screen.page) == []
 
     # The moderator mutes the speaker: the speaker's page turns the microphone off and says so.
@@ -173,7 +188,7 @@ def test_the_stage_end_to_end(
         )
         is False
     )
-    expect(tile(listener, organisation)).to_contain_text("Muted")
+    expect(tile(listener, organisation)).to_contain_text("Micro coupé")
 
     # The moderator takes the floor back: the delegate's publisher is gone from every screen.
     floor.get_by_role("button", name="Take the floor back").click()
@@ -184,7 +199,36 @@ def test_the_stage_end_to_end(
     expect(tile(asker, organisation)).to_be_visible()  # and watches on
     asker.shot(artifacts, "stage-delegate-after-the-floor")
 
+    # Unmuted by the moderator, the speaker turns the microphone on again.
+    moderator.page.locator("#stage-people").get_by_role(
+        "button", name=f"Unmute {speaker_invitation['name']}"
+    ).click()
+    expect(speaker.page.locator("#stage-me-mute")).to_be_enabled()
+    speaker.page.locator("#stage-me-mute").click()
+    expect(speaker.page.locator("#stage-me-mute")).to_have_text("Mute")
+    expect(tile(listener, organisation)).not_to_contain_text("Micro coupé")
+    wait_for_growth(listener, "audioBytes")
+
+    # Janus dies mid-stage: the pages say the stage is reconnecting, then the server starts
+    # Janus again and every page rebuilds its stage; the speaker is live again without a click,
+    # and the delegates receive the speaker again.
+    kill_janus(demo)
+    expect(listener.page.locator("#connection")).to_have_text(
+        "Connecté · la scène se reconnecte…", timeout=10_000
+    )
+    expect(speaker.page.locator("#connection")).to_have_text("Connected", timeout=30_000)
+    expect(speaker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
+    expect(listener.page.locator("#connection")).to_have_text("Connecté", timeout=30_000)
+    expect(listener.page.locator("#stage-view")).to_have_attribute(
+        "data-feeds", "1", timeout=20_000
+    )
+    wait_for_growth(listener, "audioBytes")
+    expect(asker.page.locator("#stage-view")).to_have_attribute("data-feeds", "1", timeout=20_000)
+    wait_for_growth(asker, "videoBytes")
+    expect(tile(asker, organisation)).to_be_visible(timeout=20_000)  # captioned again
+
     for screen in screens.values():
+        assert screen.page.evaluate("window.presessionMissingKeys") == []
         assert screen.errors == []
         # Leaving the page ends its Janus session (janus.js, on beforeunload), and with it the
         # long poll our server holds open for it.
