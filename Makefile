@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CLIENT_STAMP := client/node_modules/.installed
 DATA ?= data
 
-.PHONY: run test check format pytest install system-packages browser stage services demo clean
+.PHONY: run test check format pytest install system-packages browser stage proxy services demo clean
 
 ## run: install, create the demo event, print its invitation links, serve on :8080
 run: install system-packages stage
@@ -22,7 +22,7 @@ check: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-pytest: install system-packages browser stage services
+pytest: install system-packages browser stage proxy services
 	$(BIN)/pytest
 
 ## format: apply ruff's formatting and safe fixes
@@ -56,6 +56,10 @@ browser:
 ## stage: Debian's Janus and coturn, for the live stage (optional: without them it is unavailable)
 stage:
 	@scripts/system-packages.sh --stage
+
+## proxy: Debian's nginx, for the test of the production path (nginx in front of two servers)
+proxy:
+	@scripts/system-packages.sh --proxy
 
 services:
 	@scripts/services.sh

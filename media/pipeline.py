@@ -60,12 +60,18 @@ async def transcode(
     out_dir: Path,
     options: TranscodeOptions,
     on_progress: ProgressCallback | None = None,
+    *,
+    work_dir: Path | None = None,
 ) -> Transcoded:
-    """Validate `source`, write its ladder, poster, download and master into `out_dir`."""
+    """Validate `source`, write its ladder, poster, download and master into `out_dir`.
+
+    Everything is written into `work_dir` (by default `out_dir` + `.partial`), renamed to
+    `out_dir` at the end; a caller that may retry gives each attempt its own.
+    """
     inspection = await inspect(source, options.limits, loudness_target=options.loudness_target)
     info = inspection.info
     ladder = plan(info)
-    work_dir = out_dir.with_name(out_dir.name + ".partial")
+    work_dir = work_dir or out_dir.with_name(out_dir.name + ".partial")
     await asyncio.to_thread(_fresh_directory, work_dir)
     spec = TranscodeSpec(
         source=source,

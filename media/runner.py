@@ -8,13 +8,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import signal
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from media.errors import ToolFailed, ToolTimedOut
 
 ProgressCallback = Callable[[float], Awaitable[None]]
 STDERR_KEPT = 64 * 1024  # the tail of stderr kept for error reports
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed when the process that started us dies.
+
+    A worker killed with `kill -9` cannot stop its ffmpeg; without this the orphan would go on
+    writing while another worker runs the same job again.
+    """
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _process_options() -> dict[str, Any]:
+    return {"preexec_fn": _die_with_parent} if sys.platform == "linux" else {}
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,7 @@ async def run_tool(argv: list[str], *, time_limit: float, check: bool = True) ->
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        **_process_options(),
     )
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), time_limit)
@@ -63,6 +82,7 @@ async def run_ffmpeg(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        **_process_options(),
     )
     assert process.stdout is not None
     assert process.stderr is not None

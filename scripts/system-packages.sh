@@ -2,7 +2,7 @@
 # Makes sure the system tools the platform needs are installed: ffmpeg/ffprobe always,
 # Node's npm when asked (`--node`, to fetch the browser libraries), Chromium when asked
 # (`--browser`, for the browser tests), the live stage's Janus and coturn when asked
-# (`--stage`). On Debian as root it installs them with apt-get; otherwise it stops with the
+# (`--stage`), nginx when asked (`--proxy`, for the test of the production path). On Debian as root it installs them with apt-get; otherwise it stops with the
 # one command to run — except for the stage, which is optional: without Janus the server
 # says the stage is unavailable and everything else works.
 set -euo pipefail
@@ -14,6 +14,7 @@ for wanted in "$@"; do
     case "$wanted" in
         --browser) [[ -x /usr/bin/chromium ]] || packages+=(chromium) ;;
         --node) command -v npm >/dev/null 2>&1 || packages+=(nodejs npm) ;;
+        --proxy) command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || packages+=(nginx) ;;
         --stage)
             command -v janus >/dev/null 2>&1 || stage+=(janus)
             command -v turnserver >/dev/null 2>&1 || stage+=(coturn)

@@ -98,7 +98,10 @@ async def _statements(app: web.Application) -> AsyncIterator[None]:
         {TRANSCODE: TranscodeHandler(database, settings, notifier)},
         concurrency=settings.job_concurrency,
         max_attempts=settings.job_max_attempts,
+        heartbeat_s=settings.job_heartbeat_seconds,
     )
+    if settings.job_concurrency == 0 and database.is_sqlite:
+        log.warning("PRESESSION_JOB_CONCURRENCY=0 with SQLite: no process will run transcodes")
     uploads = Uploads(database, settings, runner, notifier)
     app[JOBS] = runner
     app[UPLOADS] = uploads

@@ -1,4 +1,4 @@
-"""The `presession` command: serve, db upgrade, demo, invite."""
+"""The `presession` command: serve, worker, db upgrade, demo, invite."""
 
 from __future__ import annotations
 
@@ -51,6 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="listen port (default: PRESESSION_PORT)")
     serve.set_defaults(run=_serve)
 
+    worker = commands.add_parser(
+        "worker", help="run transcode jobs only (PostgreSQL; several workers may share it)"
+    )
+    worker.add_argument(
+        "--concurrency", type=int, help="jobs at once (default: PRESESSION_JOB_CONCURRENCY)"
+    )
+    worker.add_argument(
+        "--check", action="store_true", help="check the queue, ffmpeg and Redis; exit 1 if not"
+    )
+    worker.set_defaults(run=_worker)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(run=_upgrade)
@@ -88,6 +99,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port or settings.port
     print(f"Presession on http://{host}:{port} (public address {settings.public_url})", flush=True)
     web.run_app(create_app(settings), host=host, port=port, print=None)
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from server.worker import check_worker, run_worker
+
+    if args.check:
+        checks = asyncio.run(check_worker(settings))
+        healthy = all(check["ok"] for check in checks.values())
+        print(json.dumps({"status": "ok" if healthy else "unhealthy", "checks": checks}))
+        return 0 if healthy else 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    concurrency = settings.job_concurrency if args.concurrency is None else args.concurrency
+    asyncio.run(run_worker(settings, concurrency))
     return 0
 
 

@@ -30,6 +30,7 @@ from server.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _BEGIN_OPTION = "presession_begin"
+_MIGRATION_LOCK = 0x7072_6573  # any fixed number: the advisory lock migrations take
 
 
 class Database:
@@ -81,8 +82,16 @@ class Database:
             yield
 
     async def upgrade(self) -> None:
-        """Apply every Alembic migration not yet applied."""
+        """Apply every Alembic migration not yet applied.
+
+        On PostgreSQL, processes starting together (two servers, a worker) take turns: the
+        first migrates, the others then find the schema up to date.
+        """
         async with self.engine.begin() as connection:
+            if not self.is_sqlite:
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
             await connection.run_sync(_upgrade)
 
     async def ping(self) -> str:

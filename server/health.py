@@ -1,6 +1,6 @@
-"""`GET /healthz`: the database answers and ffmpeg/ffprobe are installed; how many live `ask`s
-this process answered `timeout` since it started (each one is logged as an error); the stage's
-Janus."""
+"""`GET /healthz`: the database, Redis (when configured), ffmpeg/ffprobe, the job queue's
+depth; how many live `ask`s this process answered `timeout` since it started (each one is
+logged as an error); the stage's Janus (reported, never unhealthy)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from server.keys import DATABASE, LIVE_ROOM, STAGE, TOOLS
+from server.jobs import job_counts
+from server.keys import DATABASE, LIVE_ROOM, SETTINGS, STAGE, TOOLS
+from server.worker import redis_check
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -24,6 +26,16 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as error:
         log.warning("health check: database unreachable: %s", error)
         checks["database"] = {"ok": False, "error": "the database does not answer"}
+    settings = request.app[SETTINGS]
+    if settings.redis_url:
+        checks["redis"] = await redis_check(settings.redis_url)
+    try:
+        # Waiting and running jobs of every runner; `here`: how many this process runs at once.
+        depth = await job_counts(request.app[DATABASE])
+        checks["jobs"] = {"ok": True, **depth, "here": settings.job_concurrency}
+    except Exception as error:
+        log.warning("health check: job queue unreadable: %s", error)
+        checks["jobs"] = {"ok": False, "error": "the job queue cannot be read"}
     for tool in await request.app[TOOLS].statuses():
         checks[tool.name] = {"ok": tool.ok, "version": tool.version, "error": tool.error}
     healthy = all(check["ok"] for check in checks.values())

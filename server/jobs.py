@@ -1,33 +1,49 @@
-"""Durable background jobs: rows in the database, run in-process with bounded concurrency.
+"""Durable background jobs: rows in the database, claimed and run with bounded concurrency.
 
 The rest of the server sees only `JobQueue` (enqueue inside a write, wake after commit) and
-registers `JobHandler`s by kind. The embedded `LocalJobRunner` is this process's worker; a
-Redis-backed queue (arq) with separate worker processes can replace it behind the same
-interface. A job is committed together with the change that asks for it, so it cannot be
-lost; one interrupted by a stop or a crash is queued again when the runner starts.
+registers `JobHandler`s by kind. `LocalJobRunner` runs jobs in the process that holds it: the
+server itself (embedded, the SQLite default) or `presession worker` processes sharing one
+PostgreSQL database. A job is committed together with the change that asks for it, so it
+cannot be lost.
+
+Several runners claim work with `SELECT … FOR UPDATE SKIP LOCKED`, so one job goes to one
+runner. A claim is a lease: the runner stamps `heartbeat_at` every `heartbeat_s` and owns the
+job only while `attempts` still equals the attempt it claimed. A runner whose heartbeat stops
+(killed, cut off) loses its jobs to the others after three heartbeats; one that finds its
+lease gone, or cannot renew it in time, cancels its own run, so a job never runs twice at
+once. With SQLite the server is the only runner: at start it queues again what it left
+running.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
+from server.job_wakeups import JobWakeups
 from server.models import Job, JobState, utcnow
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10.0
+STALE_HEARTBEATS = 3  # a lease not renewed for this many heartbeats is taken back
 
 
 class JobFatal(Exception):
     """Running the job again cannot help: give up at once (the handler says why)."""
+
+
+class LeaseLost(Exception):
+    """Another runner took this job over: this run must stop."""
 
 
 class JobHandler(Protocol):
@@ -48,6 +64,18 @@ class JobQueue(Protocol):
         """Look for new work now (call after the enqueuing write commits)."""
 
 
+async def job_counts(database: Database) -> dict[str, int]:
+    """How many jobs wait (due or backing off) and how many run, across every runner."""
+    async with database.read() as session:
+        rows = await session.execute(
+            select(Job.state, func.count(Job.id))
+            .where(Job.state.in_([JobState.QUEUED, JobState.RUNNING]))
+            .group_by(Job.state)
+        )
+        counts = {JobState(state).value: int(count) for state, count in rows.all()}
+    return {"queued": counts.get("queued", 0), "running": counts.get("running", 0)}
+
+
 class LocalJobRunner:
     """Runs queued jobs in this process, at most `concurrency` at a time."""
 
@@ -60,6 +88,7 @@ class LocalJobRunner:
         max_attempts: int = 3,
         backoff_s: float = 5.0,
         poll_s: float = 30.0,
+        heartbeat_s: float = HEARTBEAT_SECONDS,
     ) -> None:
         self._database = database
         self._handlers = handlers
@@ -67,8 +96,11 @@ class LocalJobRunner:
         self._max_attempts = max(1, max_attempts)
         self._backoff_s = backoff_s
         self._poll_s = poll_s
+        self._heartbeat_s = heartbeat_s
+        self._stale_after = timedelta(seconds=heartbeat_s * STALE_HEARTBEATS)
+        self._wakeups = JobWakeups(database)
         self._wake = asyncio.Event()
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: dict[int, asyncio.Task[None]] = {}  # job id → its run
         self._claiming = 0
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -83,34 +115,44 @@ class LocalJobRunner:
 
     def wake(self) -> None:
         self._wake.set()
+        self._wakeups.send()
 
     async def start(self) -> None:
-        """Queue again what a previous run left running, then start taking work."""
-        async with self._database.write() as session:
-            await session.execute(
-                update(Job).where(Job.state == JobState.RUNNING).values(state=JobState.QUEUED)
-            )
+        """Start taking work (with concurrency 0, only wake the processes that do)."""
+        if self._concurrency == 0:
+            return
+        if self._database.is_sqlite:
+            # This process is the only runner: what is left running was interrupted.
+            async with self._database.write() as session:
+                await session.execute(
+                    update(Job).where(Job.state == JobState.RUNNING).values(state=JobState.QUEUED)
+                )
+        self._wakeups.listen(self._wake.set)
         self._loop_task = asyncio.create_task(self._loop(), name="job-runner")
 
     async def stop(self) -> None:
-        """Stop taking work; interrupt running jobs (they run again at the next start)."""
-        tasks = [*self._running, *([self._loop_task] if self._loop_task else [])]
-        for task in tasks:
+        """Stop taking work; interrupt running jobs and hand them back to the queue."""
+        if self._loop_task:
+            self._loop_task.cancel()
+        running = dict(self._running)
+        for task in running.values():
             task.cancel()
-        for task in tasks:
+        for task in [*running.values(), *([self._loop_task] if self._loop_task else [])]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._wakeups.close()
 
     async def idle(self) -> None:
-        """Wait until nothing is running or queued, retries included (tests, draining)."""
-        while self._running or self._claiming or await self._queued() > 0:
-            self.wake()
+        """Wait until no runner has a job running or queued, retries included (tests, draining)."""
+        while self._running or self._claiming or any((await job_counts(self._database)).values()):
+            self._wake.set()
             await asyncio.sleep(0.05)
 
     async def _loop(self) -> None:
         while True:
             self._wake.clear()
             try:
+                await self._take_back_stale()
                 await self._start_due_jobs()
                 pause = await self._sleep_for()
             except Exception:
@@ -120,6 +162,24 @@ class LocalJobRunner:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(pause):
                     await self._wake.wait()
+
+    async def _take_back_stale(self) -> None:
+        """Queue again the jobs of runners that stopped renewing their lease."""
+        async with self._database.write() as session:
+            result = await session.execute(
+                update(Job)
+                .where(
+                    Job.state == JobState.RUNNING,
+                    or_(
+                        Job.heartbeat_at.is_(None), Job.heartbeat_at < utcnow() - self._stale_after
+                    ),
+                )
+                .values(state=JobState.QUEUED, run_after=utcnow())
+                .returning(Job.id)
+            )
+            taken = list(result.scalars())
+        if taken:
+            log.warning("jobs %s lost their runner; queued again", taken)
 
     async def _start_due_jobs(self) -> None:
         while len(self._running) < self._concurrency:
@@ -131,13 +191,13 @@ class LocalJobRunner:
                 if job is None:
                     return
                 task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
-                self._running.add(task)
-                task.add_done_callback(self._finished)
+                self._running[job.id] = task
+                task.add_done_callback(functools.partial(self._finished, job.id))
             finally:
                 self._claiming -= 1
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
+    def _finished(self, job_id: int, _task: asyncio.Task[None]) -> None:
+        self._running.pop(job_id, None)
         self._wake.set()
 
     async def _claim(self) -> Job | None:
@@ -156,63 +216,100 @@ class LocalJobRunner:
             job.heartbeat_at = utcnow()
             return job
 
-    async def _queued(self) -> int:
-        async with self._database.read() as session:
-            count = await session.scalar(
-                select(func.count(Job.id)).where(Job.state == JobState.QUEUED)
-            )
-        return int(count or 0)
-
     async def _sleep_for(self) -> float:
         async with self._database.read() as session:
             upcoming = await session.scalar(
-                select(Job.run_after)
-                .where(Job.state == JobState.QUEUED)
-                .order_by(Job.run_after)
-                .limit(1)
+                select(func.min(Job.run_after)).where(Job.state == JobState.QUEUED)
             )
+        pause = self._poll_s
+        if not self._database.is_sqlite:
+            pause = min(pause, self._heartbeat_s)  # look for other runners' stale jobs
         if upcoming is None:
-            return self._poll_s
-        return min(self._poll_s, max(0.05, (upcoming - utcnow()).total_seconds()))
+            return pause
+        return min(pause, max(0.05, (upcoming - utcnow()).total_seconds()))
 
     async def _run(self, job: Job) -> None:
         handler = self._handlers[job.kind]
-        heartbeat = asyncio.create_task(self._heartbeat(job.id))
+        work = asyncio.current_task()
+        assert work is not None
+        heartbeat = asyncio.create_task(self._keep_lease(job, work))
         try:
             await handler.run(job)
         except asyncio.CancelledError:
-            raise  # left RUNNING: queued again at the next start
+            if heartbeat.done() and isinstance(heartbeat.exception(), LeaseLost):
+                log.warning("job %s (%s) stopped: its lease passed on", job.id, job.kind)
+                return
+            await asyncio.shield(self._hand_back(job))
+            raise
         except Exception as error:
             await self._failed(job, handler, error)
         else:
-            await self._set(job.id, state=JobState.DONE, finished_at=utcnow(), last_error=None)
+            await self._own(job, state=JobState.DONE, finished_at=utcnow(), last_error=None)
         finally:
             heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError, LeaseLost):
+                await heartbeat
 
     async def _failed(self, job: Job, handler: JobHandler, error: Exception) -> None:
         detail = f"{type(error).__name__}: {error}"[-20_000:]
         if isinstance(error, JobFatal) or job.attempts >= self._max_attempts:
             log.warning("job %s (%s) failed for good: %s", job.id, job.kind, detail[:500])
+            if not await self._own(
+                job, state=JobState.FAILED, finished_at=utcnow(), last_error=detail
+            ):
+                return
             try:
                 await handler.give_up(job, error)
             except Exception:
                 log.exception("job %s (%s): recording the failure failed", job.id, job.kind)
-            await self._set(job.id, state=JobState.FAILED, finished_at=utcnow(), last_error=detail)
             return
         delay = self._backoff_s * 2 ** (job.attempts - 1)
         log.info("job %s (%s) will retry in %.0f s: %s", job.id, job.kind, delay, detail[:500])
-        await self._set(
-            job.id,
+        await self._own(
+            job,
             state=JobState.QUEUED,
             run_after=utcnow() + timedelta(seconds=delay),
             last_error=detail,
         )
+        self._wakeups.send()
 
-    async def _heartbeat(self, job_id: int) -> None:
+    async def _hand_back(self, job: Job) -> None:
+        """A stopping runner gives its job back at once rather than after the lease runs out."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(5):
+                await self._own(job, state=JobState.QUEUED, run_after=utcnow())
+                self._wakeups.send()
+
+    async def _keep_lease(self, job: Job, work: asyncio.Task[None]) -> None:
+        """Renew the lease; stop the work when it passed on or could not be renewed in time."""
+        renewed = time.monotonic()
+        limit = self._stale_after.total_seconds() - self._heartbeat_s
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            await self._set(job_id, heartbeat_at=utcnow())
+            await asyncio.sleep(self._heartbeat_s)
+            try:
+                if not await self._own(job, heartbeat_at=utcnow()):
+                    work.cancel()
+                    raise LeaseLost(job.id)
+                renewed = time.monotonic()
+            except LeaseLost:
+                raise
+            except Exception as error:
+                log.warning("job %s: could not renew its lease: %s", job.id, error)
+                if time.monotonic() - renewed > limit:
+                    work.cancel()
+                    raise LeaseLost(job.id) from error
 
-    async def _set(self, job_id: int, **values: Any) -> None:
+    async def _own(self, job: Job, **values: Any) -> bool:
+        """Update the job only while this runner's claim holds; False when it passed on."""
         async with self._database.write() as session:
-            await session.execute(update(Job).where(Job.id == job_id).values(**values))
+            result = await session.execute(
+                update(Job)
+                .where(
+                    Job.id == job.id,
+                    Job.state == JobState.RUNNING,
+                    Job.attempts == job.attempts,
+                )
+                .values(**values)
+                .returning(Job.id)
+            )
+            return result.scalar() is not None

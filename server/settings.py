@@ -61,6 +61,19 @@ class Settings:
     # 0 runs none in this process (a separate worker does).
     job_concurrency: int = 1
     job_max_attempts: int = 3
+    # How often a running job's lease is renewed; one not renewed for three of these (its
+    # runner was killed or cut off) goes back to the queue for another runner.
+    job_heartbeat_seconds: float = 10.0
+    # `presession worker` lowers its CPU priority (and its ffmpeg's) by this much, so that on
+    # a shared machine the server processes answer people first and transcodes take the rest.
+    worker_nice: int = 10
+    # The CPUs `presession worker` (and its ffmpeg) may use, such as (1,) or (2, 3); empty:
+    # all. On one machine, leaving the server processes a core of their own keeps people's
+    # requests as quick under a transcode rush as when idle.
+    worker_cpus: tuple[int, ...] = ()
+    # Media through a proxy in front (deploy/nginx.conf): after the rights check, answer with
+    # `X-Accel-Redirect: MEDIA_ACCEL/statements/...` and let the proxy send the file.
+    media_accel: str | None = None
     # x264 preset of the ladder: slower presets give smaller files for more CPU.
     transcode_preset: str = "veryfast"
     # Hours an unfinished upload is kept before it expires and its bytes are deleted.
@@ -108,6 +121,10 @@ class Settings:
             )
         if self.turn_urls and not self.turn_secret:
             raise SettingsError(f"{PREFIX}TURN_URLS needs {PREFIX}TURN_SECRET")
+        if not self.job_heartbeat_seconds > 0:
+            raise SettingsError(f"{PREFIX}JOB_HEARTBEAT_SECONDS must be more than 0")
+        if self.media_accel is not None and not self.media_accel.startswith("/"):
+            raise SettingsError(f"{PREFIX}MEDIA_ACCEL is a path on the proxy, such as /_media")
         if len(self.secret) < MIN_SECRET_LENGTH:
             raise SettingsError(
                 f"{PREFIX}SECRET must be at least {MIN_SECRET_LENGTH} characters long"
@@ -178,6 +195,10 @@ class Settings:
             loudness_target_lufs=_float(env, "LOUDNESS_TARGET_LUFS", cls.loudness_target_lufs),
             job_concurrency=_int(env, "JOB_CONCURRENCY", cls.job_concurrency),
             job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
+            job_heartbeat_seconds=_float(env, "JOB_HEARTBEAT_SECONDS", cls.job_heartbeat_seconds),
+            worker_nice=_int(env, "WORKER_NICE", cls.worker_nice),
+            worker_cpus=_cpus(env.get(f"{PREFIX}WORKER_CPUS", "")),
+            media_accel=(env.get(f"{PREFIX}MEDIA_ACCEL") or "").rstrip("/") or None,
             transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
             upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),
             stage=env.get(f"{PREFIX}STAGE", "auto"),
@@ -219,6 +240,20 @@ def _origins(raw: str) -> tuple[str, ...]:
     if "*" in raw:
         raise SettingsError(f"{PREFIX}ALLOWED_ORIGINS lists origins; '*' is not allowed")
     return tuple(origin_of(item.strip()) for item in raw.split(",") if item.strip())
+
+
+def _cpus(raw: str) -> tuple[int, ...]:
+    """A CPU list as `taskset` writes it: `1`, `0-3`, `0,2-3`."""
+    cpus: list[int] = []
+    try:
+        for part in (item.strip() for item in raw.split(",") if item.strip()):
+            first, _, last = part.partition("-")
+            cpus.extend(range(int(first), int(last or first) + 1))
+    except ValueError as error:
+        raise SettingsError(
+            f"{PREFIX}WORKER_CPUS is a CPU list such as 1 or 2-3, not {raw!r}"
+        ) from error
+    return tuple(sorted(set(cpus)))
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -3,6 +3,10 @@
 Paths are matched against an allow-list of what the pipeline writes, never joined blindly.
 Rendition directories are versioned (`vN`), so their files never change: cached for a year.
 Playlists are cached briefly, captions (replaceable in place) for a minute.
+
+Behind nginx (`PRESESSION_MEDIA_ACCEL`, deploy/nginx.conf) the rights are checked here as
+always, and the answer is an empty one with `X-Accel-Redirect`: nginx then sends the file from
+an `internal` location (Range, sendfile), so no media URL works without our check.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ CACHE = {".m3u8": "private, max-age=5", ".vtt": "private, max-age=60"}
 
 
 @routes.get("/media/statements/{statement_id}/{path:.+}", name="media.file")
-async def media_file(request: web.Request) -> web.FileResponse:
+async def media_file(request: web.Request) -> web.StreamResponse:
     relative = request.match_info["path"]
     if not ALLOWED.match(relative):
         raise NotFound("No such file.")
@@ -45,10 +49,9 @@ async def media_file(request: web.Request) -> web.FileResponse:
     if not await asyncio.to_thread(path.is_file):
         raise NotFound("No such file.")
     suffix = Path(relative).suffix
-    return web.FileResponse(
-        path,
-        headers={
-            "Content-Type": TYPES[suffix],
-            "Cache-Control": CACHE.get(suffix, LONG_CACHE),
-        },
-    )
+    headers = {"Content-Type": TYPES[suffix], "Cache-Control": CACHE.get(suffix, LONG_CACHE)}
+    accel = request.app[SETTINGS].media_accel
+    if accel is not None:
+        headers["X-Accel-Redirect"] = f"{accel}/statements/{statement_id}/{relative}"
+        return web.Response(headers=headers)
+    return web.FileResponse(path, headers=headers)

@@ -61,9 +61,13 @@ class TranscodeHandler:
         out_dir = self.statement_dir(statement_id) / f"v{version}"
         reporter = _ProgressReporter(self, statement_id, version)
         try:
-            result = await transcode(source, out_dir, options, reporter.report)
+            # Each attempt writes its own folder: one that lost its lease and is being stopped
+            # never writes into the files of the attempt that took over.
+            result = await transcode(
+                source, out_dir, options, reporter.report, work_dir=_partial(out_dir, job.attempts)
+            )
         except MediaRejected as rejection:
-            await asyncio.to_thread(_remove_tree, _partial(out_dir))
+            await asyncio.to_thread(_remove_partials, out_dir)
             await self._settle(
                 statement_id,
                 version,
@@ -76,6 +80,7 @@ class TranscodeHandler:
             if failure.fatal:
                 raise JobFatal(str(failure)) from failure
             raise
+        await asyncio.to_thread(_remove_partials, out_dir)  # litter of interrupted attempts
         await self._settle(
             statement_id, version, MediaEvent.TRANSCODED, media=_media(result, version)
         )
@@ -93,9 +98,7 @@ class TranscodeHandler:
 
     async def give_up(self, job: Job, error: BaseException) -> None:
         statement_id, version = _subject(job)
-        await asyncio.to_thread(
-            _remove_tree, _partial(self.statement_dir(statement_id) / f"v{version}")
-        )
+        await asyncio.to_thread(_remove_partials, self.statement_dir(statement_id) / f"v{version}")
         detail = (
             getattr(error, "stderr", None) or getattr(error.__cause__, "stderr", None) or str(error)
         )
@@ -204,12 +207,13 @@ def _prune_versions(statement_dir: Path, keep: set[int]) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def _partial(out_dir: Path) -> Path:
-    return out_dir.with_name(out_dir.name + ".partial")
+def _partial(out_dir: Path, attempt: int) -> Path:
+    return out_dir.with_name(f"{out_dir.name}.partial-{attempt}")
 
 
-def _remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+def _remove_partials(out_dir: Path) -> None:
+    for partial in out_dir.parent.glob(f"{out_dir.name}.partial*"):
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 from aiohttp.test_utils import TestClient
 
+from server.app import create_app
 from server.keys import DATABASE, IDENTITY
+from server.settings import Settings
 from tests.clips import Clips
-from tests.factories import Seed, add_speaker
+from tests.conftest import ClientFactory
+from tests.factories import Seed, add_speaker, seed
 from tests.uploading import tus_upload, wait_for
 
 Client = TestClient  # type: ignore[type-arg]
@@ -157,3 +161,27 @@ async def test_only_a_ready_statement_can_be_approved(
     moderator = await bearer("moderator")
     assert await review(client, moderator, seeded.statement_id, action="approve") == 409
     assert await review(client, moderator, seeded.statement_id, action="shrug") == 422
+
+
+async def test_behind_nginx_media_is_checked_here_and_sent_by_nginx(
+    aiohttp_client: ClientFactory, settings: Settings, clips: Clips
+) -> None:
+    client = await aiohttp_client(create_app(dataclasses.replace(settings, media_accel="/_media")))
+    app = client.server.app
+    seeded = await seed(app[DATABASE], app[IDENTITY])
+    speaker = await sign_in(client, seeded.tokens["speaker"])
+    delegate = await sign_in(client, seeded.tokens["delegate"])
+    await tus_upload(client, speaker, seeded.statement_id, clips.landscape)
+    await wait_for(client, speaker, seeded.statement_id, "ready")
+    path = f"/statements/{seeded.statement_id}/v1/180p/seg_000.ts"
+    sent = await client.get(f"/media{path}", headers=delegate)
+    assert sent.status == 200
+    assert sent.headers["X-Accel-Redirect"] == f"/_media{path}"
+    assert sent.headers["Content-Type"] == "video/mp2t"
+    assert sent.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert await sent.read() == b""
+    assert (await client.get(f"/media{path}")).status == 401  # checked here, as without nginx
+    other = await sign_in(client, seeded.tokens["other_delegate"])
+    refused = await client.get(f"/media{path}", headers=other)
+    assert refused.status == 403
+    assert "X-Accel-Redirect" not in refused.headers
