@@ -1,4 +1,5 @@
-# The Presession web service: the aiohttp server with Debian's ffmpeg.
+# The Presession services: the aiohttp server with Debian's ffmpeg; the same image runs the
+# transcode worker and the live stage's Janus (`presession janus`, Debian's janus).
 
 # The browser libraries, from client/package-lock.json (no test tooling), as the files the
 # pages load from /static/vendor/.
@@ -11,7 +12,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && node scripts/vendor.mjs
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg \
+    && apt-get install -y --no-install-recommends ffmpeg janus \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 presession \
     && mkdir /data && chown presession /data

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -62,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.set_defaults(run=_worker)
 
+    janus = commands.add_parser(
+        "janus",
+        help="run the live stage's Janus as a service of its own (writes its config, then runs it)",
+    )
+    janus.add_argument("--listen", default="0.0.0.0", help="HTTP API address (default: all)")  # noqa: S104
+    janus.add_argument("--port", type=int, default=8088, help="HTTP API port (default: 8088)")
+    janus.add_argument("--public-ip", help="the address browsers reach its media at (behind NAT)")
+    janus.set_defaults(run=_janus)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(run=_upgrade)
@@ -100,6 +110,45 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Presession on http://{host}:{port} (public address {settings.public_url})", flush=True)
     web.run_app(create_app(settings), host=host, port=port, print=None)
     return 0
+
+
+def _janus(settings: Settings, args: argparse.Namespace) -> int:
+    """Janus in the foreground with the config our servers expect (docs/stage.md)."""
+    from server.stage import process
+    from server.stage.config import rtp_ports
+
+    binary = process.installed()
+    if binary is None:
+        print("Janus is not installed (apt-get install janus).", file=sys.stderr)
+        return 1
+    missing = [
+        name
+        for name, value in (
+            ("PRESESSION_JANUS_API_SECRET", settings.janus_api_secret),
+            ("PRESESSION_JANUS_TOKEN_SECRET", settings.janus_token_secret),
+            ("PRESESSION_JANUS_ADMIN_KEY", settings.janus_admin_key),
+        )
+        if not value
+    ]
+    if missing:
+        print(f"Set {', '.join(missing)} (the same as the web processes').", file=sys.stderr)
+        return 1
+    assert settings.janus_api_secret, "checked above"
+    assert settings.janus_token_secret, "checked above"
+    assert settings.janus_admin_key, "checked above"
+    config = process.JanusConfig(
+        folder=settings.data_dir / "janus",
+        http_port=args.port,
+        api_secret=settings.janus_api_secret,
+        token_secret=settings.janus_token_secret,
+        admin_key=settings.janus_admin_key,
+        rtp_ports=rtp_ports(settings.janus_rtp_ports),
+        http_ip=args.listen,
+        public_ip=args.public_ip or None,
+    )
+    path = process.write_config(config)
+    os.execv(binary, [binary, "-F", str(config.folder), "-C", str(path), "-o"])  # noqa: S606
+    return 1  # execv does not return
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

@@ -23,7 +23,9 @@ from server.cli import _parser
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
-SERVICES = {"web", "worker", "nginx", "postgres", "redis"}
+SERVICES = {"web", "worker", "nginx", "postgres", "redis", "janus", "coturn"}
+# Programs installed from Debian's packages in our Dockerfiles: program -> package.
+DEBIAN_PROGRAMS = {"turnserver": "coturn", "turnutils_stunclient": "coturn"}
 # What the official images we use carry (their documented entry points and tools).
 OFFICIAL_IMAGES = {
     "postgres": {"postgres", "pg_isready", "psql"},
@@ -100,7 +102,8 @@ def test_no_secret_in_the_file_and_every_variable_in_the_example() -> None:
     listed = set(re.findall(r"^(\w+)=", example, re.MULTILINE))
     used = set(re.findall(r"\$\{(\w+)", text))
     assert used <= listed, f"missing from .env.example: {used - listed}"
-    for secret in ("PRESESSION_SECRET", "POSTGRES_PASSWORD"):
+    secrets = ("PRESESSION_SECRET", "POSTGRES_PASSWORD", "PRESESSION_TURN_SECRET")
+    for secret in (*secrets, "PRESESSION_JANUS_API_SECRET", "PRESESSION_JANUS_TOKEN_SECRET"):
         assert re.search(rf"^{secret}=$", example, re.MULTILINE), f"{secret} has a value"
     assert ".env" in (ROOT / ".gitignore").read_text().split()
     assert ".env" in (ROOT / ".dockerignore").read_text().split()
@@ -132,6 +135,9 @@ def exists_in_image(name: str, service: dict[str, Any], command: list[str]) -> N
         assert_presession_command(dockerfile, command[1:])
     elif program == "python":
         assert "FROM python:3.11" in dockerfile.read_text()
+    elif program in DEBIAN_PROGRAMS:
+        package = DEBIAN_PROGRAMS[program]
+        assert re.search(rf"apt-get install[^\n]* {package}", dockerfile.read_text()), name
     elif program == "curl":
         assert re.search(r"apt-get install[^\n]* curl", dockerfile.read_text()), name
     else:

@@ -59,7 +59,7 @@ def stage_config(settings: Settings) -> StageConfig | None:
         api_secret=_derived(settings.secret, "api"),
         token_secret=_derived(settings.secret, "token"),
         admin_key=_derived(settings.secret, "admin"),
-        rtp_ports=_port_range(settings.janus_rtp_ports),
+        rtp_ports=rtp_ports(settings.janus_rtp_ports),
     )
     return StageConfig(
         janus_url=managed.url,
@@ -71,7 +71,7 @@ def stage_config(settings: Settings) -> StageConfig | None:
     )
 
 
-def _port_range(raw: str) -> tuple[int, int]:
+def rtp_ports(raw: str) -> tuple[int, int]:
     low, _, high = raw.partition("-")
     try:
         first, last = int(low), int(high)

@@ -37,6 +37,11 @@ class JanusConfig:
     admin_key: str
     rtp_ports: tuple[int, int] = (20000, 40000)
     debug_level: int = 3
+    # 127.0.0.1 when our server starts Janus beside it; a private network's address when
+    # Janus is a service of its own (`presession janus`, docker-compose).
+    http_ip: str = "127.0.0.1"
+    # The address browsers reach Janus's media at, when Janus is behind NAT (a container).
+    public_ip: str | None = None
 
     @property
     def url(self) -> str:
@@ -56,6 +61,7 @@ def write_config(config: JanusConfig) -> Path:
     transports_folder = _libraries_folder(TRANSPORTS_FOLDER)
     unwanted_plugins = _others(plugins_folder, "libjanus_videoroom.so")
     unwanted_transports = _others(transports_folder, "libjanus_http.so")
+    nat_mapping = f'\n    nat_1_1_mapping = "{config.public_ip}"' if config.public_ip else ""
     main = f"""general: {{
     configs_folder = "{folder}"
     plugins_folder = "{plugins_folder}"
@@ -76,7 +82,7 @@ media: {{
     rtp_port_range = "{config.rtp_ports[0]}-{config.rtp_ports[1]}"
 }}
 nat: {{
-    nice_debug = false
+    nice_debug = false{nat_mapping}
     ice_ignore_list = "vmnet,docker,veth"
     ignore_mdns = true
 }}
@@ -99,7 +105,7 @@ loggers: {{
     base_path = "/janus"
     http = true
     port = {config.http_port}
-    ip = "127.0.0.1"
+    ip = "{config.http_ip}"
     https = false
 }}
 admin: {{
