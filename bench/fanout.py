@@ -49,6 +49,7 @@ from server.models import CountrySession, Role, utcnow  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 CTX = multiprocessing.get_context("spawn")
+STARTED: list[Any] = []  # every child process, ended at exit whatever happens
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -127,10 +128,15 @@ class Servers:
         self._processes = []
         for n in range(count):
             ours, theirs = CTX.Pipe()
-            process = CTX.Process(target=server_process, args=(env, port + n, theirs))
+            process = CTX.Process(target=server_process, args=(env, port + n, theirs), daemon=True)
             process.start()
+            STARTED.append(process)
             self._pipes.append(ours)
             self._processes.append(process)
+
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in self._processes]
 
     async def ask(self, n: int, *command: Any) -> Any:
         self._pipes[n].send(command)
@@ -160,8 +166,9 @@ class ClientProcesses:
         self._processes = []
         for share in shares:
             ours, theirs = CTX.Pipe()
-            process = CTX.Process(target=client_process, args=(share, session, theirs))
+            process = CTX.Process(target=client_process, args=(share, session, theirs), daemon=True)
             process.start()
+            STARTED.append(process)
             self._pipes.append(ours)
             self._processes.append(process)
 
@@ -177,7 +184,9 @@ class ClientProcesses:
             process.join(30)
 
 
-async def run_set_up(set_up: SetUp, args: argparse.Namespace, extra: dict[str, str]) -> dict[str, Any]:
+async def run_set_up(
+    set_up: SetUp, args: argparse.Namespace, extra: dict[str, str]
+) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="presession-bench-"))
     env = {"PRESESSION_DATA_DIR": str(data_dir), **extra}
     if set_up.servers > 1:
@@ -196,7 +205,7 @@ async def run_set_up(set_up: SetUp, args: argparse.Namespace, extra: dict[str, s
     clients = ClientProcesses(connections, args.processes, people.session)
     connected = sum(await clients.all())
     joined_in = time.monotonic() - started
-    await asyncio.sleep(2)
+    await asyncio.sleep(10)  # the room settles (the serve process freezes its heap)
     joined = await servers.figures()
 
     async with aiohttp.ClientSession() as http:
@@ -239,6 +248,8 @@ async def run_set_up(set_up: SetUp, args: argparse.Namespace, extra: dict[str, s
 
         # Ours and the bare emit, alternated so that both see the same conditions.
         rooms = [f"{people.session}:speakers", f"{people.session}:delegates"]
+        seconds = 2 * args.trials * 2 * args.pause
+        profiler = await _profile(args.profile, servers.pids[0], seconds, "fanout")
         bare: dict[int, float] = {}
         payload = ""
         for question in questions:
@@ -252,14 +263,21 @@ async def run_set_up(set_up: SetUp, args: argparse.Namespace, extra: dict[str, s
                 bare[seq] = await servers.ask(0, "bare", seq, payload, rooms)
                 await asyncio.sleep(args.pause)
 
+        if profiler is not None:
+            await profiler.wait()
+
         # Asks at a steady rate from distinct delegates, spread over the client processes.
         first, plans = 0, []
         for askers in clients.askers:
-            plans.append(AskPlan(people.session, args.ask_rate, args.ask_seconds, args.askers, first))
+            plan = AskPlan(people.session, args.ask_rate, args.ask_seconds, args.askers, first)
+            plans.append(plan)
             first += askers
+        profiler = await _profile(args.profile, servers.pids[0], args.ask_seconds, "asks")
         for pipe, plan in zip(clients._pipes, plans, strict=True):
             pipe.send(("ask", plan))
         asked = await clients.all()
+        if profiler is not None:
+            await profiler.wait()
         latencies = [latency for part, _ in asked for latency in part]
         refused = sum(part for _, part in asked)
         gc_after = await servers.figures()
@@ -298,6 +316,21 @@ async def run_set_up(set_up: SetUp, args: argparse.Namespace, extra: dict[str, s
         "rss_total": sum(j["rss"] for j in joined),
         "gc": [_gc_delta(b["gc"], a["gc"]) for b, a in zip(gc_before, gc_after, strict=True)],
     }
+
+
+async def _profile(
+    prefix: str | None, pid: int, seconds: float, phase: str
+) -> asyncio.subprocess.Process | None:
+    """py-spy (when asked for) sampling the first server process through one phase."""
+    if prefix is None:
+        return None
+    py_spy = Path(sys.executable).parent / "py-spy"
+    return await asyncio.create_subprocess_exec(
+        *(str(py_spy), "record", "--pid", str(pid), "--duration", str(int(seconds) + 1)),
+        *("--format", "raw", "--output", f"{prefix}-{phase}.txt", "--nonblocking"),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 def _gc_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -376,7 +409,8 @@ async def run(args: argparse.Namespace) -> None:
     results = []
     for name, extra in variants:
         for set_up in set_ups:
-            print(f"{name} — {set_up.name} ({', '.join(f'{k}={v}' for k, v in extra.items()) or 'defaults'}):")
+            chosen = ", ".join(f"{key}={value}" for key, value in extra.items()) or "defaults"
+            print(f"{name} — {set_up.name} ({chosen}):")
             result = await run_set_up(set_up, args, extra)
             print("\n".join(describe(result, args)), flush=True)
             results.append((name, result))
@@ -401,7 +435,15 @@ def main() -> None:
     parser.add_argument("--ask-seconds", type=float, default=10.0)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--profile", metavar="PREFIX", help="py-spy the first server: PREFIX-fanout.txt, -asks.txt"
+    )
+    try:
+        asyncio.run(run(parser.parse_args()))
+    finally:
+        for process in STARTED:
+            if process.is_alive():
+                process.terminate()
 
 
 if __name__ == "__main__":

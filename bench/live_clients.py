@@ -47,7 +47,7 @@ class LeanClient:
         self._reader = asyncio.create_task(self._read())
         await asyncio.wait_for(self._connected, 60)
 
-    async def call(self, event: str, data: Any, timeout: float = 60) -> Any:
+    async def call(self, event: str, data: Any, within: float = 60) -> Any:
         """Send an event with an ack; its answer."""
         assert self._ws is not None
         ack_id = self._next_ack
@@ -55,7 +55,7 @@ class LeanClient:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = answer
         await self._ws.send_str(f"42{NAMESPACE},{ack_id}{json.dumps([event, data])}")
-        return await asyncio.wait_for(answer, timeout)
+        return await asyncio.wait_for(answer, within)
 
     async def close(self) -> None:
         if self._ws is not None:
@@ -133,12 +133,13 @@ async def _client_process(connections: list[Connection], session: int, pipe: Any
     receipts = Receipts()
     clients = [LeanClient(c.url, c.token, receipts.on_event) for c in connections]
     limit = asyncio.Semaphore(16)  # connections being opened at once
-    async with aiohttp.ClientSession() as http:
+    # Without a limit: each websocket holds its connection for the whole run.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
 
         async def open_one(client: LeanClient) -> None:
             async with limit:
                 await client.connect(http)
-                answer = await client.call("join", {"session": session})
+                answer = await client.call("join", {"session": session}, within=300)
                 assert answer["ok"], answer
 
         await asyncio.gather(*(open_one(client) for client in clients))

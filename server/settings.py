@@ -62,6 +62,11 @@ class Settings:
     transcode_preset: str = "veryfast"
     # Hours an unfinished upload is kept before it expires and its bytes are deleted.
     upload_expiry_hours: int = 24
+    # The serve process's garbage collector (server/runtime.py): freeze the long-lived heap
+    # after start-up and after bursts of connections; the generations' thresholds (None:
+    # CPython's own, 700, 10, 10).
+    gc_freeze: bool = True
+    gc_threshold: tuple[int, int, int] | None = (50_000, 20, 100)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -153,6 +158,8 @@ class Settings:
             job_max_attempts=_int(env, "JOB_MAX_ATTEMPTS", cls.job_max_attempts),
             transcode_preset=env.get(f"{PREFIX}TRANSCODE_PRESET", cls.transcode_preset),
             upload_expiry_hours=_int(env, "UPLOAD_EXPIRY_HOURS", cls.upload_expiry_hours),
+            gc_freeze=_bool(env, "GC_FREEZE", cls.gc_freeze),
+            gc_threshold=_threshold(env, "GC_THRESHOLD", cls.gc_threshold),
         )
 
 
@@ -200,3 +207,34 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as error:
         raise SettingsError(f"{PREFIX}{name} must be a number, not {raw!r}") from error
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(f"{PREFIX}{name}", "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{PREFIX}{name} must be true or false, not {raw!r}")
+
+
+def _threshold(
+    env: Mapping[str, str], name: str, default: tuple[int, int, int] | None
+) -> tuple[int, int, int] | None:
+    """Three whole numbers, `700,10,10`; `default` for CPython's own."""
+    raw = env.get(f"{PREFIX}{name}", "").strip()
+    if raw == "":
+        return default
+    if raw == "default":
+        return None
+    try:
+        first, second, third = (int(part) for part in raw.split(","))
+    except ValueError as error:
+        raise SettingsError(
+            f"{PREFIX}{name} is three whole numbers like 700,10,10 (or 'default'), not {raw!r}"
+        ) from error
+    if first < 1 or second < 1 or third < 1:
+        raise SettingsError(f"{PREFIX}{name}: each threshold must be at least 1")
+    return (first, second, third)
