@@ -315,6 +315,12 @@ async def run_set_up(
         "rss_per_connection": grown / connected,
         "rss_total": sum(j["rss"] for j in joined),
         "gc": [_gc_delta(b["gc"], a["gc"]) for b, a in zip(gc_before, gc_after, strict=True)],
+        # The share of one CPU each server process had while measured (200% = both cores).
+        "cpu": [
+            (a["cpu"] - b["cpu"]) / (a["wall"] - b["wall"])
+            for b, a in zip(gc_before, gc_after, strict=True)
+        ],
+        "load": os.getloadavg()[0],
     }
 
 
@@ -371,6 +377,8 @@ def describe(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f" ({result['rss_total'] / 2**20:.0f} MiB in all)",
         f"  full (gen 2) collections while measured, per process: {gen2}, taking {gen2_ms} ms"
         f" (longest since start {longest} ms)",
+        f"  server CPU while measured, per process: {[f'{c:.0%}' for c in result['cpu']]} of"
+        f" one core; machine load average {result['load']:.1f} on {os.cpu_count()} cores",
     ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -54,6 +55,32 @@ class CollectionTimes:
         return {"count": list(self.count), "seconds": list(self.seconds), "longest": self.longest}
 
 
+class OrjsonModule:
+    """orjson in the shape python-socketio's `json=` option takes (`dumps` and `loads`)."""
+
+    @staticmethod
+    def dumps(value: Any, **_: Any) -> str:
+        import orjson
+
+        return orjson.dumps(value).decode()
+
+    @staticmethod
+    def loads(text: str | bytes, **_: Any) -> Any:
+        import orjson
+
+        return orjson.loads(text)
+
+
+def _bench_json(name: str | None) -> None:
+    """What `AsyncServer(json=...)` does: set the packets' JSON module, process-wide."""
+    if name == "orjson":
+        import engineio.packet
+        import socketio.packet
+
+        socketio.packet.Packet.json = OrjsonModule
+        engineio.packet.Packet.json = OrjsonModule
+
+
 def server_process(env: Mapping[str, str], port: int, pipe: Any) -> None:
     asyncio.run(_serve(dict(env), port, pipe))
 
@@ -65,6 +92,7 @@ async def _serve(env: dict[str, str], port: int, pipe: Any) -> None:
         questions_per_minute=1_000_000,
         open_questions_per_delegate=1_000_000,
     )
+    _bench_json(env.get("BENCH_JSON"))
     app = create_app(settings)
     tune_runtime(app)
     collections = CollectionTimes()
@@ -72,6 +100,8 @@ async def _serve(env: dict[str, str], port: int, pipe: Any) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     sio = app[BROADCASTER]._sio
+    if env.get("BENCH_PING_INTERVAL"):
+        sio.eio.ping_interval = float(env["BENCH_PING_INTERVAL"])
     pipe.send("ready")
     while True:
         command = await asyncio.to_thread(pipe.recv)
@@ -81,7 +111,15 @@ async def _serve(env: dict[str, str], port: int, pipe: Any) -> None:
             await sio.emit("bench", {"seq": seq, "payload": payload}, to=rooms, namespace=NAMESPACE)
             pipe.send(sent)
         elif command[0] == "figures":
-            pipe.send({"rss": rss_bytes(), "gc": collections.figures()})
+            cpu = os.times()
+            pipe.send(
+                {
+                    "rss": rss_bytes(),
+                    "gc": collections.figures(),
+                    "cpu": cpu.user + cpu.system,
+                    "wall": time.monotonic(),
+                }
+            )
         elif command[0] == "stop":
             break
     await runner.cleanup()
