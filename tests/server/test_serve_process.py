@@ -1,4 +1,4 @@
-"""The serve process's interpreter settings, applied to a real app at start-up and undone at stop."""
+"""The serve process's interpreter settings on a real app: applied at start-up, undone at stop."""
 
 from __future__ import annotations
 
