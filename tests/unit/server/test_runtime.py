@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.runtime import FREEZE_AFTER_CONNECTIONS, Freezer
+from server.runtime import FREEZE_AFTER_CONNECTIONS, REFREEZE_SECONDS, Freezer
 from server.settings import Settings, SettingsError
 
 
@@ -27,10 +27,10 @@ def settings(tmp_path: Path, **env: str) -> Settings:
     )
 
 
-def test_gc_settings_default_to_frozen_heap_and_raised_threshold(tmp_path: Path) -> None:
+def test_gc_settings_default_to_a_frozen_heap_and_cpythons_thresholds(tmp_path: Path) -> None:
     chosen = settings(tmp_path)
     assert chosen.gc_freeze is True
-    assert chosen.gc_threshold == (50_000, 20, 100)
+    assert chosen.gc_threshold is None
 
 
 def test_gc_settings_from_the_environment(tmp_path: Path) -> None:
@@ -92,3 +92,20 @@ def test_freezer_collects_frozen_garbage_once_most_connections_left() -> None:
     freezer.check()
     assert freezer.check()
     assert gone() is None  # unfrozen, collected, and the rest frozen again
+
+
+@pytest.mark.usefixtures("restore_gc")
+def test_freezer_collects_frozen_garbage_every_ten_minutes_at_least() -> None:
+    room, now = Room(), [0.0]
+    freezer = Freezer(room.count, clock=lambda: now[0])
+    node = Node()
+    node.itself = node
+    gone = weakref.ref(node)
+    freezer.freeze()
+    del node
+    now[0] = REFREEZE_SECONDS - 1
+    assert not freezer.check()
+    assert gone() is not None
+    now[0] = REFREEZE_SECONDS
+    assert freezer.check()
+    assert gone() is None
