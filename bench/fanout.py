@@ -212,10 +212,13 @@ async def run_set_up(
         updates: dict[int, float] = {}
         last_update: dict[str, Any] = {}
 
+        own: dict[int, float] = {}  # version -> when the moderator had its own update
+
         def on_moderator_event(name: str, payload: Any, received: float) -> None:
             if name == "update":
                 last_update.clear()
                 last_update.update(payload)
+                own[payload["version"]] = received
 
         moderator = LeanClient(servers.urls[0], people.moderator, on_moderator_event)
         seeder = LeanClient(servers.urls[0], people.seeder)
@@ -307,6 +310,7 @@ async def run_set_up(
         "payload": len(payload),
         "ours": ours,
         "ours_sent": len(updates),
+        "write": [own[version] - sent for version, sent in updates.items() if version in own],
         "bare": base,
         "bare_sent": len(bare),
         "asks": latencies,
@@ -369,6 +373,9 @@ def describe(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f" p99 {ms(b99)} ms",
         f"  delivery to the last client, our update: p50 {ms(o50)} ms, p99 {ms(o99)} ms",
         f"  ratio ours/bare: p50 {o50 / b50:.2f}x, p99 {o99 / b99:.2f}x (goal <= 1.3)",
+        "  of ours, the moderator's write (request to the moderator's own update):"
+        f" p50 {ms(percentile(result['write'], 0.5))} ms,"
+        f" p99 {ms(percentile(result['write'], 0.99))} ms",
         f"  ask ack latency at {result['ask_rate']:.0f} questions/s (asked for"
         f" {args.ask_rate:.0f}, from {args.askers} delegates; {result['refused']} refused),"
         f" SQLite: p50 {ms(percentile(asks, 0.5))} ms, p99 {ms(percentile(asks, 0.99))} ms"
