@@ -390,16 +390,17 @@ def describe(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
 
 
 def table(results: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    width = max([len("variant"), *(len(variant) for variant, _ in results)])
     rows = [
-        "variant        | set-up                      | bare p50/p99 ms | ours p50/p99 ms"
-        " | ratio p50/p99 | ask p50/p99 ms | RSS/conn KiB"
+        f"{'variant':<{width}} | set-up                        | bare p50/p99 ms"
+        " | ours p50/p99 ms | ratio p50/p99 | ask p50/p99 ms | RSS/conn KiB"
     ]
     for variant, result in results:
         ours, bare, asks = result["ours"], result["bare"], result["asks"]
         o50, o99 = percentile(ours, 0.5), percentile(ours, 0.99)
         b50, b99 = percentile(bare, 0.5), percentile(bare, 0.99)
         rows.append(
-            f"{variant:<14} | {result['name']:<27} | {ms(b50):>6} / {ms(b99):<6}"
+            f"{variant:<{width}} | {result['name']:<29} | {ms(b50):>6} / {ms(b99):<6}"
             f" | {ms(o50):>6} / {ms(o99):<6} | {o50 / b50:.2f}x / {o99 / b99:.2f}x"
             f" | {ms(percentile(asks, 0.5)):>5} / {ms(percentile(asks, 0.99)):<6}"
             f" | {result['rss_per_connection'] / 1024:.1f}"
