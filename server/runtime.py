@@ -3,8 +3,8 @@
 A live room holds thousands of long-lived objects per hundred connections (sockets, tasks,
 queues, sessions). CPython's cyclic collector walks all of them on every full collection, and
 every fan-out to a room allocates a task per connection, which keeps full collections coming:
-with 1,000 connections they took 4 s in 30 s (one up to 0.7 s) on a loaded machine, stalling
-every ask and every update. So the serve process (docs/architecture.md, "The serve process"):
+with 1,000 connections they took 3.7 to 6.2 s of the 35 s measured (one up to 1.2 s) on a
+loaded machine, stalling every ask and every update. So the serve process (docs/architecture.md, "The serve process"):
 
 - freezes what exists after start-up, and again after each burst of arrivals once it settles
   (`gc.freeze`: the collector no longer walks those objects; reference counting still frees
