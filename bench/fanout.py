@@ -1,16 +1,21 @@
-"""Live-room fan-out: our `update` against a bare python-socketio emit, to the same clients.
+"""Live-room fan-out and ask latency: our `update` against a bare python-socketio emit.
 
-Starts the server in this process (so the baseline can call the same Socket.IO server's
-`emit` directly), connects N clients spread over several client processes (websocket), has a
-moderator approve and reorder questions, and prints:
+For each set-up (one server process with N connections; two server processes sharing Redis
+and one SQLite database, N each) it starts the real app in server processes of its own,
+connects distinct delegates from separate client processes (lean websocket clients, so that
+the server and not the load generator is measured), and measures:
 
-- delivery latency to the last client, p50/p99, for our `update` (from the moderator's
-  request to the last client's receipt) and for a bare `emit` of a payload of the same size
-  (from the call to the last receipt), and their ratio;
-- `ask` acknowledgement latency p50/p99 at a steady rate (default 100 questions/s), SQLite;
-- the server process's resident memory per connection.
+- delivery to the last client, p50/p99: our `update` (from the moderator's `moderate` to the
+  last client's receipt) and a bare `emit` of a payload of the same size through the same
+  Socket.IO server to the same rooms (from the call to the last receipt), alternated, and
+  their ratio;
+- `ask` acknowledgement latency p50/p99 at a steady rate (default 100 questions/s from 100
+  distinct delegates), SQLite, committed before acknowledged;
+- the server processes' resident memory per connection, and their garbage collections.
 
-Everything talks to 127.0.0.1 only and stops by itself.
+Variants (`--variant NAME:PRESESSION_X=1,PRESESSION_Y=2`) run every set-up again with those
+settings, so that a lever's before and after are measured in the same run. Everything talks
+to 127.0.0.1 only and stops by itself.
 """
 
 from __future__ import annotations
@@ -23,298 +28,438 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-import aiohttp
-import socketio
-from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server.app import create_app  # noqa: E402
+import aiohttp  # noqa: E402
+
+from bench.live_clients import AskPlan, Connection, LeanClient, client_process  # noqa: E402
+from bench.live_server import server_process  # noqa: E402
+from server.countries import all_countries  # noqa: E402
+from server.db import Database  # noqa: E402
 from server.demo import create_demo  # noqa: E402
-from server.keys import BROADCASTER, DATABASE, IDENTITY  # noqa: E402
+from server.identity.invitations import InvitationRequest, invite  # noqa: E402
+from server.identity.service import Identity  # noqa: E402
+from server.models import CountrySession, Role, utcnow  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
-NAMESPACE = "/live"
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+CTX = multiprocessing.get_context("spawn")
+STARTED: list[Any] = []  # every child process, ended at exit whatever happens
 
 
 def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-# -- client processes ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SetUp:
+    servers: int
+    per_server: int
+
+    @property
+    def name(self) -> str:
+        processes = "1 process" if self.servers == 1 else f"{self.servers} processes"
+        return f"{processes}, {self.servers * self.per_server} connections"
 
 
-def client_process(
-    url: str, tokens: list[str], session: int, ready: Any, results: Any, stop: Any
-) -> None:
-    asyncio.run(_clients(url, tokens, session, ready, results, stop))
+@dataclass
+class People:
+    session: int
+    moderator: str
+    seeder: str
+    delegates: list[str]
 
 
-async def _clients(
-    url: str, tokens: list[str], session: int, ready: Any, results: Any, stop: Any
-) -> None:
-    received: list[tuple[str, int, float]] = []
-    clients = []
-    for token in tokens:
-        client = socketio.AsyncClient(reconnection=False)
-
-        async def on_update(data: dict[str, Any]) -> None:
-            if not data.get("personal"):
-                received.append(("update", data["version"], time.time()))
-
-        async def on_bench(data: dict[str, Any]) -> None:
-            received.append(("bare", data["seq"], time.time()))
-
-        client.on("update", on_update, namespace=NAMESPACE)
-        client.on("bench", on_bench, namespace=NAMESPACE)
-        await client.connect(
-            url, auth={"token": token}, namespaces=[NAMESPACE], transports=["websocket"]
-        )
-        answer = await client.call("join", {"session": session}, namespace=NAMESPACE, timeout=60)
-        assert answer["ok"], answer
-        clients.append(client)
-    ready.put(len(clients))
-    await asyncio.to_thread(stop.get)  # the run is over
-    results.put(received)
-    for client in clients:
-        await client.disconnect()
+# -- preparing the database ------------------------------------------------------------------
 
 
-def asker_process(
-    url: str, token: str, session: int, rate: float, seconds: float, results: Any
-) -> None:
-    results.put(asyncio.run(_ask_steadily(url, token, session, rate, seconds)))
+async def prepare(env: dict[str, str], delegates: int) -> People:
+    """The demo event, `delegates` more delegates of its first session, every one signed in."""
+    settings = replace(Settings.from_env(env), sqlite_synchronous="NORMAL")
+    database = Database(settings)
+    try:
+        await database.upgrade()
+        identity = Identity(database, settings.secret, settings.login_days)
+        summary = await create_demo(database, identity, settings)
+        session_id = summary["sessions"][0]["id"]
+        async with database.write() as session:
+            country_session = await session.get(CountrySession, session_id)
+            assert country_session is not None
+            codes = [c["code"] for c in all_countries() if c["code"] != country_session.country]
+            tokens = []
+            for n in range(delegates + 1):
+                invited = await invite(
+                    session,
+                    InvitationRequest(
+                        role=Role.DELEGATE,
+                        event_id=country_session.event_id,
+                        country_session_id=session_id,
+                        name=f"Bench delegate {n}",
+                        mission_country=codes[n % len(codes)],
+                    ),
+                    now=utcnow(),
+                    lifetime=timedelta(days=settings.invitation_days),
+                )
+                tokens.append(invited.invitation)
+        bearers = [(await identity.sign_in(identity.invitation_token(t))).bearer for t in tokens]
+        moderator = await identity.sign_in(summary["invitations"]["moderator"])
+        return People(session_id, moderator.bearer, bearers[0], bearers[1:])
+    finally:
+        await database.close()
 
 
-async def _ask_steadily(
-    url: str, token: str, session: int, rate: float, seconds: float
-) -> tuple[list[float], float]:
-    """Ask `rate` questions a second for `seconds`; the ack latencies and the rate achieved."""
-    client = socketio.AsyncClient(reconnection=False)
-    await client.connect(
-        url, auth={"token": token}, namespaces=[NAMESPACE], transports=["websocket"]
+# -- one set-up ------------------------------------------------------------------------------
+
+
+class Servers:
+    """The server processes of one set-up, each with its control pipe."""
+
+    def __init__(self, env: dict[str, str], count: int, port: int) -> None:
+        self.urls = [f"http://127.0.0.1:{port + n}" for n in range(count)]
+        self._pipes = []
+        self._processes = []
+        for n in range(count):
+            ours, theirs = CTX.Pipe()
+            process = CTX.Process(target=server_process, args=(env, port + n, theirs), daemon=True)
+            process.start()
+            STARTED.append(process)
+            self._pipes.append(ours)
+            self._processes.append(process)
+
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in self._processes]
+
+    async def ask(self, n: int, *command: Any) -> Any:
+        self._pipes[n].send(command)
+        return await asyncio.to_thread(self._pipes[n].recv)
+
+    async def ready(self) -> None:
+        for pipe in self._pipes:
+            assert await asyncio.to_thread(pipe.recv) == "ready"
+
+    async def figures(self) -> list[dict[str, Any]]:
+        return [await self.ask(n, "figures") for n in range(len(self._pipes))]
+
+    async def stop(self) -> None:
+        for n in range(len(self._pipes)):
+            await self.ask(n, "stop")
+        for process in self._processes:
+            process.join(30)
+
+
+class ClientProcesses:
+    def __init__(self, connections: list[Connection], processes: int, session: int) -> None:
+        shares: list[list[Connection]] = [[] for _ in range(processes)]
+        for index, connection in enumerate(connections):
+            shares[index % processes].append(connection)
+        self.askers = [sum(c.asker for c in share) for share in shares]
+        self._pipes = []
+        self._processes = []
+        for share in shares:
+            ours, theirs = CTX.Pipe()
+            process = CTX.Process(target=client_process, args=(share, session, theirs), daemon=True)
+            process.start()
+            STARTED.append(process)
+            self._pipes.append(ours)
+            self._processes.append(process)
+
+    async def all(self, *command: Any) -> list[Any]:
+        if command:
+            for pipe in self._pipes:
+                pipe.send(command)
+        return await asyncio.gather(*(asyncio.to_thread(pipe.recv) for pipe in self._pipes))
+
+    async def stop(self) -> None:
+        await self.all("stop")
+        for process in self._processes:
+            process.join(30)
+
+
+async def run_set_up(
+    set_up: SetUp, args: argparse.Namespace, extra: dict[str, str]
+) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix="presession-bench-"))
+    env = {"PRESESSION_DATA_DIR": str(data_dir), **extra}
+    if set_up.servers > 1:
+        env["PRESESSION_REDIS_URL"] = args.redis
+        env["PRESESSION_REDIS_CHANNEL"] = f"presession-bench-{os.getpid()}-{time.time_ns()}"
+    total = set_up.servers * set_up.per_server
+    people = await prepare(env, total)
+    servers = Servers(env, set_up.servers, args.port)
+    await servers.ready()
+    before = await servers.figures()
+    connections = [
+        Connection(servers.urls[n % set_up.servers], token, asker=n < args.askers)
+        for n, token in enumerate(people.delegates)
+    ]
+    started = time.monotonic()
+    clients = ClientProcesses(connections, args.processes, people.session)
+    connected = sum(await clients.all())
+    joined_in = time.monotonic() - started
+    await asyncio.sleep(10)  # the room settles (the serve process freezes its heap)
+    joined = await servers.figures()
+
+    async with aiohttp.ClientSession() as http:
+        updates: dict[int, float] = {}
+        last_update: dict[str, Any] = {}
+
+        own: dict[int, float] = {}  # version -> when the moderator had its own update
+
+        def on_moderator_event(name: str, payload: Any, received: float) -> None:
+            if name == "update":
+                last_update.clear()
+                last_update.update(payload)
+                own[payload["version"]] = received
+
+        moderator = LeanClient(servers.urls[0], people.moderator, on_moderator_event)
+        seeder = LeanClient(servers.urls[0], people.seeder)
+        for client in (moderator, seeder):
+            await client.connect(http)
+            assert (await client.call("join", {"session": people.session}))["ok"]
+
+        async def call(client: LeanClient, event: str, data: dict[str, Any]) -> dict[str, Any]:
+            answer: dict[str, Any] = await client.call(event, data)
+            assert answer["ok"], answer
+            return answer
+
+        await call(moderator, "phase", {"session": people.session, "phase": "screening"})
+        questions = [
+            (
+                await call(
+                    seeder,
+                    "ask",
+                    {
+                        "session": people.session,
+                        "client_id": f"seed-{n}",
+                        "text": f"Question {n} " + "x" * 200,
+                    },
+                )
+            )["question"]["id"]
+            for n in range(args.trials)
+        ]
+        await asyncio.sleep(0.5)
+        gc_before = await servers.figures()
+
+        # Ours and the bare emit, alternated so that both see the same conditions.
+        rooms = [f"{people.session}:speakers", f"{people.session}:delegates"]
+        seconds = 2 * args.trials * 2 * args.pause
+        profiler = await _profile(args.profile, servers.pids[0], seconds, "fanout")
+        bare: dict[int, float] = {}
+        payload = ""
+        for question in questions:
+            for action in ({"action": "approve"}, {"action": "move", "position": 1}):
+                sent = time.time()
+                await call(moderator, "moderate", {"question": question, **action})
+                updates[last_update["version"]] = sent
+                payload = payload or "x" * len(json.dumps(last_update))
+                await asyncio.sleep(args.pause)
+                seq = len(bare)
+                bare[seq] = await servers.ask(0, "bare", seq, payload, rooms)
+                await asyncio.sleep(args.pause)
+
+        if profiler is not None:
+            await profiler.wait()
+
+        # Asks at a steady rate from distinct delegates, spread over the client processes.
+        first, plans = 0, []
+        for askers in clients.askers:
+            plan = AskPlan(people.session, args.ask_rate, args.ask_seconds, args.askers, first)
+            plans.append(plan)
+            first += askers
+        profiler = await _profile(args.profile, servers.pids[0], args.ask_seconds, "asks")
+        for pipe, plan in zip(clients._pipes, plans, strict=True):
+            pipe.send(("ask", plan))
+        asked = await clients.all()
+        if profiler is not None:
+            await profiler.wait()
+        latencies = [latency for part, _ in asked for latency in part]
+        refused = sum(part for _, part in asked)
+        gc_after = await servers.figures()
+        await asyncio.sleep(1)
+        received = await clients.all("receipts")
+        await moderator.close()
+        await seeder.close()
+    await clients.stop()
+    await servers.stop()
+
+    def last_receipts(kind: str, starts: dict[int, float]) -> list[float]:
+        counts: dict[int, int] = {}
+        latest: dict[int, float] = {}
+        for part_counts, part_latest in received:
+            for (got, key), count in part_counts.items():
+                if got == kind and key in starts:
+                    counts[key] = counts.get(key, 0) + count
+                    latest[key] = max(latest.get(key, 0.0), part_latest[(got, key)])
+        return [latest[key] - starts[key] for key, count in counts.items() if count == connected]
+
+    ours, base = last_receipts("update", updates), last_receipts("bare", bare)
+    grown = sum(j["rss"] - b["rss"] for j, b in zip(joined, before, strict=True))
+    return {
+        "name": set_up.name,
+        "connected": connected,
+        "joined_in": joined_in,
+        "payload": len(payload),
+        "ours": ours,
+        "ours_sent": len(updates),
+        "write": [own[version] - sent for version, sent in updates.items() if version in own],
+        "bare": base,
+        "bare_sent": len(bare),
+        "asks": latencies,
+        "refused": refused,
+        "ask_rate": len(latencies) / args.ask_seconds,
+        "rss_per_connection": grown / connected,
+        "rss_total": sum(j["rss"] for j in joined),
+        "gc": [_gc_delta(b["gc"], a["gc"]) for b, a in zip(gc_before, gc_after, strict=True)],
+        # The share of one CPU each server process had while measured (200% = both cores).
+        "cpu": [
+            (a["cpu"] - b["cpu"]) / (a["wall"] - b["wall"])
+            for b, a in zip(gc_before, gc_after, strict=True)
+        ],
+        "load": os.getloadavg()[0],
+    }
+
+
+async def _profile(
+    prefix: str | None, pid: int, seconds: float, phase: str
+) -> asyncio.subprocess.Process | None:
+    """py-spy (when asked for) sampling the first server process through one phase."""
+    if prefix is None:
+        return None
+    py_spy = Path(sys.executable).parent / "py-spy"
+    return await asyncio.create_subprocess_exec(
+        *(str(py_spy), "record", "--pid", str(pid), "--duration", str(int(seconds) + 1)),
+        *("--format", "raw", "--output", f"{prefix}-{phase}.txt", "--nonblocking"),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
-    latencies: list[float] = []
-
-    async def one_ask(n: int) -> None:
-        began = time.perf_counter()
-        question = {"session": session, "client_id": f"rate-{n}", "text": f"Rate {n}"}
-        answer = await client.call("ask", question, namespace=NAMESPACE, timeout=60)
-        assert answer["ok"], answer
-        latencies.append(time.perf_counter() - began)
-
-    tasks = []
-    begin = time.perf_counter()
-    for n in range(int(rate * seconds)):
-        delay = begin + n / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one_ask(n)))
-    await asyncio.gather(*tasks)
-    achieved = len(latencies) / (time.perf_counter() - begin)
-    await client.disconnect()
-    return latencies, achieved
 
 
-# -- the run ---------------------------------------------------------------------------------
+def _gc_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "count": [a - b for a, b in zip(after["count"], before["count"], strict=True)],
+        "seconds": [a - b for a, b in zip(after["seconds"], before["seconds"], strict=True)],
+        "longest": after["longest"],
+    }
 
 
-async def login(http: aiohttp.ClientSession, base: str, invitation: str) -> str:
-    async with http.post(f"{base}/api/login", json={"invitation": invitation}) as response:
-        token: str = (await response.json())["token"]
-        return token
+# -- printing --------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def describe(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    ours, bare, asks = result["ours"], result["bare"], result["asks"]
+    o50, o99 = percentile(ours, 0.5), percentile(ours, 0.99)
+    b50, b99 = percentile(bare, 0.5), percentile(bare, 0.99)
+    gen2 = [item["count"][2] for item in result["gc"]]
+    gen2_ms = [ms(item["seconds"][2]) for item in result["gc"]]
+    longest = [ms(item["longest"][2]) for item in result["gc"]]
+    return [
+        f"  {result['connected']} clients connected and joined in {result['joined_in']:.1f} s;"
+        f" update payload ~{result['payload']} bytes; {len(ours)}/{result['ours_sent']} updates"
+        f" and {len(bare)}/{result['bare_sent']} bare emits reached all of them",
+        f"  delivery to the last client, bare python-socketio emit: p50 {ms(b50)} ms,"
+        f" p99 {ms(b99)} ms",
+        f"  delivery to the last client, our update: p50 {ms(o50)} ms, p99 {ms(o99)} ms",
+        f"  ratio ours/bare: p50 {o50 / b50:.2f}x, p99 {o99 / b99:.2f}x (goal <= 1.3)",
+        "  of ours, the moderator's write (request to the moderator's own update):"
+        f" p50 {ms(percentile(result['write'], 0.5))} ms,"
+        f" p99 {ms(percentile(result['write'], 0.99))} ms",
+        f"  ask ack latency at {result['ask_rate']:.0f} questions/s (asked for"
+        f" {args.ask_rate:.0f}, from {args.askers} delegates; {result['refused']} refused),"
+        f" SQLite: p50 {ms(percentile(asks, 0.5))} ms, p99 {ms(percentile(asks, 0.99))} ms"
+        " (goal p99 <= 50 ms)",
+        f"  server RSS per connection: {result['rss_per_connection'] / 1024:.1f} KiB"
+        f" ({result['rss_total'] / 2**20:.0f} MiB in all)",
+        f"  full (gen 2) collections while measured, per process: {gen2}, taking {gen2_ms} ms"
+        f" (longest since start {longest} ms)",
+        f"  server CPU while measured, per process: {[f'{c:.0%}' for c in result['cpu']]} of"
+        f" one core; machine load average {result['load']:.1f} on {os.cpu_count()} cores",
+    ]
+
+
+def table(results: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    width = max([len("variant"), *(len(variant) for variant, _ in results)])
+    rows = [
+        f"{'variant':<{width}} | set-up                        | bare p50/p99 ms"
+        " | ours p50/p99 ms | ratio p50/p99 | ask p50/p99 ms | RSS/conn KiB"
+    ]
+    for variant, result in results:
+        ours, bare, asks = result["ours"], result["bare"], result["asks"]
+        o50, o99 = percentile(ours, 0.5), percentile(ours, 0.99)
+        b50, b99 = percentile(bare, 0.5), percentile(bare, 0.99)
+        rows.append(
+            f"{variant:<{width}} | {result['name']:<29} | {ms(b50):>6} / {ms(b99):<6}"
+            f" | {ms(o50):>6} / {ms(o99):<6} | {o50 / b50:.2f}x / {o99 / b99:.2f}x"
+            f" | {ms(percentile(asks, 0.5)):>5} / {ms(percentile(asks, 0.99)):<6}"
+            f" | {result['rss_per_connection'] / 1024:.1f}"
+        )
+    return rows
+
+
+# -- main ------------------------------------------------------------------------------------
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    name, _, assignments = text.partition(":")
+    settings = dict(item.split("=", 1) for item in assignments.split(",") if item)
+    return name, settings
 
 
 async def run(args: argparse.Namespace) -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="presession-bench-"))
-    settings = replace(
-        Settings.from_env(
-            {"PRESESSION_DATA_DIR": str(data_dir), "PRESESSION_PORT": str(args.port)}
-        ),
-        questions_per_minute=1_000_000,
-        open_questions_per_delegate=1_000_000,
-    )
-    app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", args.port).start()
-    base = f"http://127.0.0.1:{args.port}"
-    summary = await create_demo(app[DATABASE], app[IDENTITY], settings)
-    session = summary["sessions"][0]["id"]
-    invitations = summary["invitations"]
-    delegate_invitations = [d["token"] for d in invitations["delegates"] if d["session"] == session]
-    speaker_invitations = [s["token"] for s in invitations["speakers"] if s["session"] == session]
-
-    async with aiohttp.ClientSession() as http:
-        moderator_token = await login(http, base, invitations["moderator"])
-        audience_tokens = [
-            await login(http, base, t) for t in delegate_invitations[1:] + speaker_invitations
-        ]
-        asker_tokens = [await login(http, base, delegate_invitations[0])]
-
-    rss_before = rss_bytes()
-    ctx = multiprocessing.get_context("spawn")
-    ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Queue()
-    per_process = [[] for _ in range(args.processes)]  # type: list[list[str]]
-    for index in range(args.clients):
-        per_process[index % args.processes].append(audience_tokens[index % len(audience_tokens)])
-    processes = [
-        ctx.Process(target=client_process, args=(base, tokens, session, ready, results, stop))
-        for tokens in per_process
-    ]
-    started = time.monotonic()
-    for process in processes:
-        process.start()
-    connected = 0
-    for _ in processes:
-        connected += await asyncio.to_thread(ready.get, True, 300)
-    print(f"{connected} clients connected and joined in {time.monotonic() - started:.1f} s")
-    await asyncio.sleep(1)
-    rss_after = rss_bytes()
-
-    moderator = socketio.AsyncClient(reconnection=False)
-    await moderator.connect(
-        base, auth={"token": moderator_token}, namespaces=[NAMESPACE], transports=["websocket"]
-    )
-    asker = socketio.AsyncClient(reconnection=False)
-    await asker.connect(
-        base, auth={"token": asker_tokens[0]}, namespaces=[NAMESPACE], transports=["websocket"]
-    )
-
-    async def call(
-        client: socketio.AsyncClient, event: str, data: dict[str, Any]
-    ) -> dict[str, Any]:
-        answer: dict[str, Any] = await client.call(event, data, namespace=NAMESPACE, timeout=60)
-        assert answer["ok"], answer
-        return answer
-
-    snapshot = (await call(moderator, "join", {"session": session}))["snapshot"]
-    await call(moderator, "phase", {"session": session, "phase": "screening"})
-    questions = [
-        (
-            await call(
-                asker,
-                "ask",
-                {
-                    "session": session,
-                    "client_id": f"seed-{n}",
-                    "text": f"Question {n} " + "x" * 200,
-                },
-            )
-        )["question"]["id"]
-        for n in range(args.trials)
-    ]
-
-    # Our updates: approve each question, then move it to the front (a reorder).
-    sent: dict[int, float] = {}
-    sizes: list[int] = []
-    last_update: dict[str, Any] = {}
-
-    async def remember(data: dict[str, Any]) -> None:
-        last_update.clear()
-        last_update.update(data)
-
-    moderator.on("update", remember, namespace=NAMESPACE)
-    version = snapshot["version"] + 1 + args.trials
-    for question in questions:
-        for action in ({"action": "approve"}, {"action": "move", "position": 1}):
-            version += 1
-            sent[version] = time.time()
-            await call(moderator, "moderate", {"question": question, **action})
-            await asyncio.sleep(args.pause)
-    sizes.append(len(json.dumps(last_update)))
-
-    # The baseline: a bare emit of a same-size payload to the same rooms.
-    sio = app[BROADCASTER]._sio
-    payload = "x" * max(sizes)
-    bare_sent: dict[int, float] = {}
-    rooms = [f"{session}:speakers", f"{session}:delegates"]
-    for seq in range(2 * args.trials):
-        bare_sent[seq] = time.time()
-        await sio.emit("bench", {"seq": seq, "payload": payload}, to=rooms, namespace=NAMESPACE)
-        await asyncio.sleep(args.pause)
-
-    # Asks at a steady rate from a client process of their own, acknowledged after commit.
-    asked = ctx.Queue()
-    asking = ctx.Process(
-        target=asker_process,
-        args=(base, asker_tokens[0], session, args.ask_rate, args.ask_seconds, asked),
-    )
-    asking.start()
-    ack_latencies, achieved = await asyncio.to_thread(asked.get, True, 300)
-    asking.join(30)
-
-    await asyncio.sleep(2)
-    for _ in processes:
-        stop.put(True)
-    received: list[tuple[str, int, float]] = []
-    for _ in processes:
-        received += await asyncio.to_thread(results.get, True, 120)
-    for process in processes:
-        process.join(30)
-    await moderator.disconnect()
-    await asker.disconnect()
-    await runner.cleanup()
-
-    def last_receipts(kind: str, starts: dict[int, float]) -> list[float]:
-        latest: dict[int, float] = {}
-        counts: dict[int, int] = {}
-        for got_kind, key, at in received:
-            if got_kind == kind and key in starts:
-                latest[key] = max(latest.get(key, 0.0), at)
-                counts[key] = counts.get(key, 0) + 1
-        complete = [key for key, count in counts.items() if count == connected]
-        return [latest[key] - starts[key] for key in complete]
-
-    ours = last_receipts("update", sent)
-    bare = last_receipts("bare", bare_sent)
-    ours_p50, ours_p99 = percentile(ours, 0.5), percentile(ours, 0.99)
-    bare_p50, bare_p99 = percentile(bare, 0.5), percentile(bare, 0.99)
-    ask_p50, ask_p99 = percentile(ack_latencies, 0.5), percentile(ack_latencies, 0.99)
-    grown = rss_after - rss_before
-    lines = [
-        f"update payload ~{max(sizes)} bytes; {len(ours)}/{len(sent)} updates and"
-        f" {len(bare)}/{len(bare_sent)} bare emits reached all {connected} clients",
-        "delivery to the last client, our update (moderator request to last receipt):"
-        f" p50 {ours_p50 * 1000:.1f} ms, p99 {ours_p99 * 1000:.1f} ms",
-        "delivery to the last client, bare python-socketio emit (call to last receipt):"
-        f" p50 {bare_p50 * 1000:.1f} ms, p99 {bare_p99 * 1000:.1f} ms",
-        f"ratio ours/bare: p50 {ours_p50 / bare_p50:.2f}x, p99 {ours_p99 / bare_p99:.2f}x"
-        " (goal <= 1.3)",
-        f"ask ack latency at {achieved:.0f} questions/s (asked for {args.ask_rate:.0f}), SQLite:"
-        f" p50 {ask_p50 * 1000:.1f} ms, p99 {ask_p99 * 1000:.1f} ms (goal p99 <= 50 ms)",
-        f"server RSS per connection: {grown / connected / 1024:.1f} KiB"
-        f" ({grown / 2**20:.1f} MiB for {connected})",
-    ]
-    print("\n".join(lines))
+    set_ups = [SetUp(int(s.split("x")[0]), int(s.split("x")[1])) for s in args.set_ups.split(",")]
+    variants = [parse_variant(v) for v in args.variant] or [("as set", {})]
+    load = os.getloadavg()
+    print(f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start")
+    results = []
+    for name, extra in variants:
+        for set_up in set_ups:
+            chosen = ", ".join(f"{key}={value}" for key, value in extra.items()) or "defaults"
+            print(f"{name} — {set_up.name} ({chosen}):")
+            result = await run_set_up(set_up, args, extra)
+            print("\n".join(describe(result, args)), flush=True)
+            results.append((name, result))
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end")
+    print("\n".join(table(results)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument(
+        "--set-ups", default="1x1000,2x1000", help="SERVERSxCONNECTIONS_EACH, comma-separated"
+    )
+    parser.add_argument("--variant", action="append", default=[], help="NAME:PRESESSION_X=V,...")
+    parser.add_argument("--processes", type=int, default=3, help="client processes")
     parser.add_argument("--trials", type=int, default=20, help="questions approved and moved")
-    parser.add_argument("--pause", type=float, default=0.3, help="seconds between sends")
+    parser.add_argument("--pause", type=float, default=0.25, help="seconds between sends")
     parser.add_argument("--ask-rate", type=float, default=100.0)
-    parser.add_argument("--ask-seconds", type=float, default=5.0)
+    parser.add_argument("--askers", type=int, default=100, help="distinct delegates asking")
+    parser.add_argument("--ask-seconds", type=float, default=10.0)
     parser.add_argument("--port", type=int, default=8765)
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--profile", metavar="PREFIX", help="py-spy the first server: PREFIX-fanout.txt, -asks.txt"
+    )
+    try:
+        asyncio.run(run(parser.parse_args()))
+    finally:
+        for process in STARTED:
+            if process.is_alive():
+                process.terminate()
 
 
 if __name__ == "__main__":

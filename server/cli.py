@@ -23,6 +23,7 @@ from server.errors import PresessionError
 from server.identity.invitations import InvitationRequest, invite
 from server.identity.service import Identity
 from server.models import CountrySession, Event, OrganisationKind, Role, Scope, utcnow
+from server.runtime import tune_runtime
 from server.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -108,7 +109,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Presession on http://{host}:{port} (public address {settings.public_url})", flush=True)
-    web.run_app(create_app(settings), host=host, port=port, print=None)
+    app = create_app(settings)
+    tune_runtime(app)
+    web.run_app(app, host=host, port=port, print=None)
     return 0
 
 

@@ -47,6 +47,10 @@ class Broadcaster:
         self._sio = sio
         self._event_of = event_of
 
+    def connection_count(self) -> int:
+        """Open Socket.IO connections in this process."""
+        return len(self._sio.eio.sockets)
+
     async def session_changed(self, change: Change) -> None:
         """Send one committed version to every audience of its session, filtered by role."""
         update = change.as_update()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -65,6 +65,7 @@ ASKING_PHASES = frozenset({Phase.SCREENING, Phase.QA})
 
 Publish = Callable[[Change], Awaitable[None]]  # the broadcaster's `session_changed`
 _MAX_ASK_BATCH = 64
+_QUESTION_COLUMNS = [column.key for column in Question.__table__.columns if column.key != "id"]
 
 
 @dataclass(frozen=True)
@@ -258,12 +259,16 @@ class LiveRoom:
             return _unavailable()
 
     async def _ask_one(self, write: SessionWrite, request: _Ask) -> dict[str, Any]:
+        """Two statements for a new question, on the transaction's connection: the author's
+        figures (an earlier question with this `client_id`, the limits), and the insert. The
+        session row and the journal are written once for the whole batch, at commit."""
         session, country_session = write.session, write.country_session
+        connection = await session.connection()  # no autoflush between a batch's questions
         principal = request.principal
         minute_ago = write.now - timedelta(minutes=1)
         mine = Question.client_id == request.client_id
         existing_id, existing_session, recent, open_count = (
-            await session.execute(
+            await connection.execute(
                 select(
                     func.max(Question.id).filter(mine),
                     func.max(Question.country_session_id).filter(mine),
@@ -304,10 +309,12 @@ class LiveRoom:
             client_id=request.client_id,
             text=request.text,
             original_text=request.text,
+            status=QuestionStatus.PENDING,
+            round=0,
             asked_at=write.now,
         )
-        session.add(question)
-        await session.flush()  # its id
+        row = {column: getattr(question, column) for column in _QUESTION_COLUMNS}
+        question.id = await connection.scalar(insert(Question).values(row).returning(Question.id))
         view = reading.question_view(
             question,
             country_session.country,

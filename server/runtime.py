@@ -1,0 +1,98 @@
+"""How the serve process runs: the interpreter's garbage collector, set from settings in one place.
+
+A live room holds thousands of long-lived objects per hundred connections (sockets, tasks,
+queues, sessions). CPython's cyclic collector walks all of them on every full collection, and
+every fan-out to a room allocates a task per connection, which keeps full collections coming:
+with 1,000 connections they took 3.7 to 6.2 s of the 35 s measured (one up to 1.2 s) on a
+loaded machine, stalling every ask and every update. So the serve process
+(docs/architecture.md, "The serve process"):
+
+- freezes what exists after start-up, and again after each burst of arrivals once it settles
+  (`gc.freeze`: the collector no longer walks those objects; reference counting still frees
+  them). Cyclic garbage among frozen objects (a departed connection's) is found only by an
+  unfreeze and a full collection: done once most of the connections frozen have gone, and at
+  least every `REFREEZE_SECONDS` (one full pause in ten minutes instead of several a minute).
+
+The thresholds can be set too (`PRESESSION_GC_THRESHOLD`); raising them bought nothing that
+the benchmark could tell from noise, so CPython's stay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from server.keys import BROADCASTER, SETTINGS
+
+log = logging.getLogger(__name__)
+# Arrivals (or departures) since the last freeze that ask for a new one, once they settle.
+FREEZE_AFTER_CONNECTIONS = 100
+SETTLE_SECONDS = 5.0
+REFREEZE_SECONDS = 600.0
+
+
+class Freezer:
+    """Freezes the heap after start-up and after bursts of connections, once they settle."""
+
+    def __init__(
+        self, connections: Callable[[], int], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._connections = connections
+        self._clock = clock
+        self._frozen_at = 0  # connections when last frozen
+        self._frozen_when = clock()
+        self._last_seen = 0
+
+    def freeze(self) -> None:
+        gc.collect()
+        gc.freeze()
+        self._frozen_at = self._last_seen = self._connections()
+        self._frozen_when = self._clock()
+
+    def check(self) -> bool:
+        """Called every few seconds: freeze again when a burst of arrivals has settled; first
+        unfreeze, so that a full collection finds the departed's cycles, once most frozen
+        connections have gone or `REFREEZE_SECONDS` have passed."""
+        now = self._connections()
+        settled, self._last_seen = now == self._last_seen, now
+        stale = self._clock() - self._frozen_when >= REFREEZE_SECONDS
+        burst = abs(now - self._frozen_at) >= FREEZE_AFTER_CONNECTIONS
+        if not settled or not (burst or stale):
+            return False
+        if stale or now < self._frozen_at / 2:
+            gc.unfreeze()  # their cycles can be collected only outside the frozen set
+        self.freeze()
+        log.info("live room: froze the heap at %d connections", now)
+        return True
+
+
+def tune_runtime(app: web.Application) -> None:
+    """Apply the garbage-collection settings to the process serving `app`."""
+    settings = app[SETTINGS]
+    if settings.gc_threshold is not None:
+        gc.set_threshold(*settings.gc_threshold)
+    if settings.gc_freeze:
+        app.cleanup_ctx.append(_freezing)
+
+
+async def _freezing(app: web.Application) -> AsyncIterator[None]:
+    freezer = Freezer(app[BROADCASTER].connection_count)
+    freezer.freeze()  # everything start-up made
+    task = asyncio.create_task(_check_every(freezer, SETTLE_SECONDS))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    gc.unfreeze()
+
+
+async def _check_every(freezer: Freezer, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        freezer.check()
