@@ -36,7 +36,15 @@ PHASES = ["scheduled", "screening", "qa", "closed"]
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # Limits loose enough that most asks are committed, tight enough that some are refused.
-    return dataclasses.replace(settings, questions_per_minute=40, open_questions_per_delegate=6)
+    # SQLite's NORMAL durability (no fsync per commit, in WAL mode): this run is about every
+    # call being answered, and a shared test machine's disk can stall an fsync for seconds;
+    # FULL's commits are what `test_durability` checks, with `kill -9`.
+    return dataclasses.replace(
+        settings,
+        questions_per_minute=40,
+        open_questions_per_delegate=6,
+        sqlite_synchronous="NORMAL",
+    )
 
 
 @dataclasses.dataclass
