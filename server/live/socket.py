@@ -81,10 +81,10 @@ def mount_live_room(app: web.Application) -> None:
             await attendance.sweep()
 
         background = [
-            asyncio.create_task(_every(HEARTBEAT_S, beat, "attendance heartbeat")),
+            asyncio.create_task(every(HEARTBEAT_S, beat, "attendance heartbeat")),
             # Sign-ins that ended in another process, or expired (a sign-out here is at once).
             asyncio.create_task(
-                _every(settings.sign_in_check_seconds, connections.sweep, "checking sign-ins")
+                every(settings.sign_in_check_seconds, connections.sweep, "checking sign-ins")
             ),
         ]
         yield
@@ -99,7 +99,7 @@ def mount_live_room(app: web.Application) -> None:
     app.cleanup_ctx.append(lifecycle)
 
 
-async def _every(seconds: float, work: Callable[[], Awaitable[object]], what: str) -> None:
+async def every(seconds: float, work: Callable[[], Awaitable[object]], what: str) -> None:
     """Run `work` every `seconds` while the server runs; a failure (a database hiccup) is
     logged and the next round comes all the same."""
     while True:

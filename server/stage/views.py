@@ -11,6 +11,7 @@ from aiohttp import web
 
 from server.identity.principal import Principal
 from server.keys import DATABASE, LIVE_ROOM, SETTINGS, STAGE
+from server.live.socket import every
 from server.stage import process
 from server.stage.config import stage_config
 from server.stage.janus import JanusClient, JanusError
@@ -74,7 +75,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(stage.run(), name="stage-reconcile"))
         tasks.append(
             asyncio.create_task(
-                _every(settings.sign_in_check_seconds, proxy.sweep), name="stage-sign-ins"
+                every(settings.sign_in_check_seconds, proxy.sweep, "checking stage sign-ins"),
+                name="stage-sign-ins",
             )
         )
     else:
@@ -104,16 +106,6 @@ async def _wait_ready(url: str, api_secret: str) -> None:
         log.warning("stage: Janus did not answer within %.0f s; the stage will retry", _READY_S)
     finally:
         await client.close()
-
-
-async def _every(seconds: float, work: object) -> None:
-    assert callable(work)
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await work()
-        except Exception:
-            log.exception("stage: checking sign-ins failed")
 
 
 def _principal(request: web.Request) -> tuple[Principal, str]:
