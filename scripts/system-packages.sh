@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system tools the platform needs are installed: ffmpeg/ffprobe always,
 # Node's npm when asked (`--node`, to fetch the browser libraries), Chromium when asked
-# (`--browser`, for the browser tests), the live stage's Janus and coturn when asked
-# (`--stage`), nginx when asked (`--proxy`, for the test of the production path). On Debian as root it installs them with apt-get; otherwise it stops with the
+# (`--browser`, for the browser tests), the live stage's Janus (with janus-pp-rec, to turn its
+# recordings into files) and coturn when asked (`--stage`), nginx when asked (`--proxy`, for the test of the production path). On Debian as root it installs them with apt-get; otherwise it stops with the
 # one command to run — except for the stage, which is optional: without Janus the server
 # says the stage is unavailable and everything else works.
 set -euo pipefail
@@ -17,6 +17,7 @@ for wanted in "$@"; do
         --proxy) command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || packages+=(nginx) ;;
         --stage)
             command -v janus >/dev/null 2>&1 || stage+=(janus)
+            command -v janus-pp-rec >/dev/null 2>&1 || stage+=(janus-tools)
             command -v turnserver >/dev/null 2>&1 || stage+=(coturn)
             ;;
         *) echo "unknown option: $wanted" >&2; exit 2 ;;
