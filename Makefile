@@ -16,11 +16,12 @@ run: install system-packages stage
 ## test: install, check formatting, lint, types, then the whole test suite
 test: install system-packages check pytest
 
-## check: ruff (format and lint) and mypy (strict on server/ and media/)
+## check: ruff (format and lint), mypy (strict on server/ and media/), the import-direction contract
 check: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/pytest -q tests/unit/test_import_direction.py
 
 pytest: install system-packages browser stage proxy services
 	$(BIN)/pytest

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -18,6 +17,7 @@ from server.identity.service import Identity
 from server.jobs import LocalJobRunner
 from server.keys import (
     BROADCASTER,
+    CONNECTIONS,
     DATABASE,
     IDENTITY,
     JOBS,
@@ -29,10 +29,11 @@ from server.keys import (
 )
 from server.live.socket import mount_live_room
 from server.mail.mailer import mailer_from
+from server.periodic import Rounds
 from server.records import views as record_views
 from server.sessions import views as session_views
 from server.settings import Settings
-from server.stage.views import mount_stage
+from server.stage.views import end_stage_sign_in, mount_stage
 from server.statements import choices as statement_choices
 from server.statements import media_files, tus
 from server.statements import views as statement_views
@@ -44,6 +45,7 @@ from server.web.permissions import check_map_covers, enforce_permissions
 from server.web.security import add_security_headers
 
 log = logging.getLogger(__name__)
+UPLOAD_EXPIRY_S = 600.0  # how often unfinished uploads past their expiry are swept
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -54,9 +56,16 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[TOOLS] = ToolChecker()
     app[MAILER] = mailer_from(settings.smtp_url, settings.outbox_dir, settings.mail_from)
+    database = Database(settings)  # connects on first use, after `_database` has migrated
+    app[DATABASE] = database
+    identity = app[IDENTITY] = Identity.from_settings(database, settings)
     app.cleanup_ctx.append(_database)  # first: everything below uses it
     mount_live_room(app)
     mount_stage(app)  # after the live room: the stage's changes are live-room changes
+    # A sign-out ends the sign-in's open live connections here (those held by another process
+    # at its next check of sign-ins), and its stage connections: sound and video stop with it.
+    identity.on_signed_out(app[CONNECTIONS].end)
+    identity.on_signed_out(functools.partial(end_stage_sign_in, app))
     # Statement progress goes to the speaker and the moderators through the live room.
     app[NOTIFIER] = app[BROADCASTER]
     app.cleanup_ctx.append(_statements)
@@ -81,11 +90,8 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    database = Database(settings)
+    database = app[DATABASE]
     await database.upgrade()
-    app[DATABASE] = database
-    app[IDENTITY] = Identity(database, settings.secret, settings.login_days)
     yield
     await database.close()
 
@@ -106,18 +112,8 @@ async def _statements(app: web.Application) -> AsyncIterator[None]:
     app[JOBS] = runner
     app[UPLOADS] = uploads
     await runner.start()
-    sweeper = asyncio.create_task(_expire_uploads(uploads), name="upload-expiry")
+    rounds = Rounds()
+    rounds.start(UPLOAD_EXPIRY_S, uploads.expire, "expiring uploads", at_once=True)
     yield
-    sweeper.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sweeper
+    await rounds.stop()
     await runner.stop()
-
-
-async def _expire_uploads(uploads: Uploads, every_s: float = 600.0) -> None:
-    while True:
-        try:
-            await uploads.expire()
-        except Exception:
-            log.exception("expiring uploads failed")
-        await asyncio.sleep(every_s)

@@ -11,7 +11,6 @@ from aiohttp import web
 
 from server.jobs import job_counts
 from server.keys import DATABASE, LIVE_ROOM, SETTINGS, STAGE, TOOLS
-from server.worker import redis_check
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -57,3 +56,16 @@ async def healthz(request: web.Request) -> web.Response:
         },
         status=200 if healthy else 503,
     )
+
+
+async def redis_check(url: str) -> dict[str, Any]:
+    import redis.asyncio as redis
+
+    connection = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        await connection.ping()
+    except (OSError, redis.RedisError) as error:
+        return {"ok": False, "error": f"Redis does not answer: {error}"}
+    finally:
+        await connection.aclose()
+    return {"ok": True}

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from media.tools import ToolChecker
 from server.db import Database
 from server.errors import PresessionError
+from server.health import redis_check
 from server.jobs import LocalJobRunner, job_counts
 from server.live.broadcast import Broadcaster
 from server.models import CountrySession
@@ -102,19 +103,6 @@ async def check_worker(settings: Settings) -> dict[str, Any]:
     if settings.redis_url:
         checks["redis"] = await redis_check(settings.redis_url)
     return checks
-
-
-async def redis_check(url: str) -> dict[str, Any]:
-    import redis.asyncio as redis
-
-    connection = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        await connection.ping()
-    except (OSError, redis.RedisError) as error:
-        return {"ok": False, "error": f"Redis does not answer: {error}"}
-    finally:
-        await connection.aclose()
-    return {"ok": True}
 
 
 class _SavedOnly:

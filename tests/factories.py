@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
-from server.identity.invitations import InvitationRequest, invite
+from server.identity.invitations import InvitationRequest, Invited, invite
 from server.identity.service import Identity
 from server.models import (
     CountrySession,
@@ -17,6 +20,14 @@ from server.models import (
     Scope,
     utcnow,
 )
+
+
+async def invited(session: AsyncSession, *, days: int = 30, **request: Any) -> Invited:
+    """One invitation through the real service, valid `days`: `request` is an
+    `InvitationRequest`'s fields."""
+    return await invite(
+        session, InvitationRequest(**request), now=utcnow(), lifetime=timedelta(days=days)
+    )
 
 
 @dataclass(frozen=True)
@@ -93,20 +104,16 @@ async def add_speaker(
 ) -> tuple[str, int]:
     """Another speaker in the seed's Belgium session: their invitation token and statement."""
     async with database.write() as session:
-        invited = await invite(
+        invitation = await invited(
             session,
-            InvitationRequest(
-                role=Role.SPEAKER,
-                event_id=seed.event_id,
-                country_session_id=seed.session_id,
-                organisation_name=organisation,
-                organisation_kind=OrganisationKind.NHRI,
-            ),
-            now=utcnow(),
-            lifetime=timedelta(days=30),
+            role=Role.SPEAKER,
+            event_id=seed.event_id,
+            country_session_id=seed.session_id,
+            organisation_name=organisation,
+            organisation_kind=OrganisationKind.NHRI,
         )
-        assert invited.statement is not None
-        return identity.invitation_token(invited.invitation), invited.statement.id
+        assert invitation.statement is not None
+        return identity.invitation_token(invitation.invitation), invitation.statement.id
 
 
 async def add_organisation(
@@ -121,21 +128,17 @@ async def add_organisation(
 
     Inviting the same organisation to a second session gives it a second slot."""
     async with database.write() as session:
-        invited = await invite(
+        invitation = await invited(
             session,
-            InvitationRequest(
-                role=Role.SPEAKER,
-                event_id=event_id,
-                country_session_id=session_id,
-                organisation_name=organisation,
-                organisation_kind=kind,
-                organisation_scope=scope,
-            ),
-            now=utcnow(),
-            lifetime=timedelta(days=30),
+            role=Role.SPEAKER,
+            event_id=event_id,
+            country_session_id=session_id,
+            organisation_name=organisation,
+            organisation_kind=kind,
+            organisation_scope=scope,
         )
-        assert invited.statement is not None
-        return invited.statement.id
+        assert invitation.statement is not None
+        return invitation.statement.id
 
 
 @dataclass(frozen=True)
@@ -157,11 +160,6 @@ async def other_event(database: Database, identity: Identity) -> OtherEvent:
         )
         session.add(namibia)
         await session.flush()
-        invited = await invite(
-            session,
-            InvitationRequest(role=Role.ADMIN, event_id=event.id, name="Other Admin"),
-            now=utcnow(),
-            lifetime=timedelta(days=30),
-        )
-        token = identity.invitation_token(invited.invitation)
+        admin = await invited(session, role=Role.ADMIN, event_id=event.id, name="Other Admin")
+        token = identity.invitation_token(admin.invitation)
         return OtherEvent(event.id, namibia.id, token)

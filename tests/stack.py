@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.test_serve import free_port
+from tests.processes import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -102,7 +102,7 @@ class Stack:
             sys.executable, "-m", "server.cli", "serve", "--port", str(port),
             log=self.data_dir.parent / f"serve-{port}.log", **env,
         )  # fmt: skip
-        await wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+        await wait_until_up(f"http://127.0.0.1:{port}/healthz", process, seconds=60)
         return process
 
     async def worker(self, name: str, **env: str) -> asyncio.subprocess.Process:
@@ -132,7 +132,7 @@ class Stack:
             nginx, "-p", str(prefix), "-c", str(config), "-e", "stderr", "-g", "daemon off;",
             log=prefix / "error.log",
         )  # fmt: skip
-        await wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
+        await wait_until_up(f"http://127.0.0.1:{port}/healthz", process, seconds=60)
         return port
 
     def log_of(self, name: str) -> str:
@@ -149,22 +149,6 @@ class Stack:
             except TimeoutError:
                 os.killpg(process.pid, signal.SIGKILL)
                 await process.wait()
-
-
-async def wait_for_health(
-    url: str, process: asyncio.subprocess.Process, seconds: float = 60
-) -> None:
-    async with aiohttp.ClientSession() as http, asyncio.timeout(seconds):
-        while True:
-            if process.returncode is not None:
-                raise AssertionError(f"the process for {url} exited ({process.returncode})")
-            try:
-                async with http.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
 
 
 @asynccontextmanager

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-import redis.asyncio as redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -23,22 +22,11 @@ from server.models import Attendance
 from tests.clips import Clips
 from tests.databases import postgres_database
 from tests.live_client import NAMESPACE, LiveClient
+from tests.processes import free_port, redis_or_skip
 from tests.stack import REDIS_URL, TUS, Stack, sign_in, stack, upload, wait_until_ready
-from tests.test_serve import free_port
 
 MIB = 1024 * 1024
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(180)]
-
-
-async def redis_or_skip() -> str:
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        await connection.ping()
-    except (OSError, redis.RedisError) as error:
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({error}); `make test` starts it")
-    finally:
-        await connection.aclose()
-    return REDIS_URL
 
 
 def nginx_or_skip() -> None:
@@ -52,7 +40,7 @@ def nginx_or_skip() -> None:
 async def production() -> AsyncIterator[tuple[Stack, str, list[int]]]:
     """nginx → two `presession serve` (running no jobs) + one `presession worker`."""
     nginx_or_skip()
-    redis_url = await redis_or_skip()
+    redis_url = await redis_or_skip(REDIS_URL)
     async with postgres_database() as url, stack(url, redis_url) as running:
         web_ports = [free_port(), free_port()]
         nginx_port = free_port()

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from tests.processes import free_port, wait_until_up
 from tests.test_cli import demo_json
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-async def wait_until_up(url: str, process: asyncio.subprocess.Process) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(100):
-            if process.returncode is not None:
-                raise AssertionError("the server exited during start-up")
-            try:
-                async with http.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("the server did not answer within 10 s")
 
 
 async def test_serve_answers_and_join_links_work(tmp_path: Path) -> None:

@@ -26,8 +26,8 @@ from server.statements.uploads import TRANSCODE
 from tests.clips import clip
 from tests.databases import postgres_database
 from tests.factories import add_speaker, seed
+from tests.processes import free_port
 from tests.stack import SECRET, Stack, stack
-from tests.test_serve import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
 HEARTBEAT_S = "1"  # a dead worker's lease runs out after 3 s

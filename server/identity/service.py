@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +15,10 @@ from server.errors import Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
 from server.identity.tokens import InvitationSigner, hash_bearer_token, new_bearer_token
 from server.models import CountrySession, Invitation, Login, Person, SessionAccess, utcnow
+from server.settings import Settings
+
+# Told the bearer token of every sign-out, after its row is gone (its open connections end).
+SignedOut = Callable[[str], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,15 @@ class Identity:
         self._database = database
         self._signer = InvitationSigner(secret)
         self._login_lifetime = timedelta(days=login_days)
+        self._on_signed_out: list[SignedOut] = []
+
+    @classmethod
+    def from_settings(cls, database: Database, settings: Settings) -> Identity:
+        return cls(database, settings.secret, settings.login_days)
+
+    def on_signed_out(self, callback: SignedOut) -> None:
+        """Call `callback(bearer)` after each sign-out here, in the order they were added."""
+        self._on_signed_out.append(callback)
 
     def invitation_token(self, invitation: Invitation) -> str:
         return self._signer.sign(invitation.id, invitation.expires_at)
@@ -106,6 +120,8 @@ class Identity:
             await session.execute(
                 delete(Login).where(Login.token_hash == hash_bearer_token(bearer))
             )
+        for callback in self._on_signed_out:
+            await callback(bearer)
 
 
 async def _session_ids(session: AsyncSession, person: Person) -> frozenset[int]:

@@ -12,6 +12,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from server.errors import Unauthenticated
 
 _INVITATION_SALT = "presession.invitation.v1"
+# The HttpOnly cookie that carries a browser's bearer token.
+SESSION_COOKIE = "presession_session"
 
 
 @dataclass(frozen=True)

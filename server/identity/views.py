@@ -9,10 +9,10 @@ from aiohttp import web
 from server.errors import PresessionError
 from server.identity.principal import Principal
 from server.identity.service import SignedIn
-from server.keys import CONNECTIONS, DATABASE, IDENTITY, SETTINGS
+from server.identity.tokens import SESSION_COOKIE
+from server.keys import DATABASE, IDENTITY, SETTINGS
 from server.models import Person, Role
-from server.stage.views import end_stage_sign_in
-from server.web.permissions import SESSION_COOKIE, principal_of
+from server.web.permissions import principal_of
 from server.web.requests import read_json_object, string_field
 
 routes = web.RouteTableDef()
@@ -98,12 +98,8 @@ async def logout(request: web.Request) -> web.Response:
     if header:
         bearer = header.partition(" ")[2].strip()
     if bearer:
+        # Its open live and stage connections end with it (see `create_app`).
         await request.app[IDENTITY].sign_out(bearer)
-        # Its open live connections end with it (those held by another process at the next
-        # check of sign-ins).
-        await request.app[CONNECTIONS].end(bearer)
-        # And its stage connections: sound and video stop with the sign-in.
-        await end_stage_sign_in(request.app, bearer)
     response = web.json_response({"ok": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response

@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import socketio
-from aiohttp import web
 
 from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
-from server.identity.tokens import hash_bearer_token
+from server.identity.service import Identity
+from server.identity.tokens import SESSION_COOKIE, hash_bearer_token
 from server.ids import is_id
-from server.keys import ATTENDANCE, CONNECTIONS, IDENTITY, LIVE_ROOM, SETTINGS, STAGE
+from server.live.attendance import AttendanceRegister
 from server.live.broadcast import (
     NAMESPACE,
     Broadcaster,
@@ -27,8 +27,11 @@ from server.live.broadcast import (
     person_anywhere_room,
     person_room,
 )
+from server.live.connections import SignedInConnections
+from server.live.room import LiveRoom
 from server.models import Role
-from server.web.permissions import SESSION_COOKIE
+from server.settings import Settings
+from server.stage.service import Stage
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +106,24 @@ class TokenBucket:
 
 
 class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    def __init__(self, app: web.Application, broadcaster: Broadcaster) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        identity: Identity,
+        room: LiveRoom,
+        attendance: AttendanceRegister,
+        connections: SignedInConnections,
+        broadcaster: Broadcaster,
+        *,
+        stage: Callable[[], Stage],
+    ) -> None:
         super().__init__(NAMESPACE)
-        self._app = app
+        self._identity = identity
+        self._room = room
+        self._attendance = attendance
+        self._connections = connections
         self._broadcaster = broadcaster
-        settings = app[SETTINGS]
+        self._stage = stage  # started with the app, after the live room is mounted
         # Retries of an unacknowledged `ask` must pass, so the guard allows twice the limit.
         self._asks = TokenBucket(settings.questions_per_minute, 2 * settings.questions_per_minute)
         self._closing: set[asyncio.Task[None]] = set()
@@ -119,7 +135,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             token = _cookie(environ.get("HTTP_COOKIE", ""), SESSION_COOKIE)
-        principal = await self._app[IDENTITY].principal(token) if token else None
+        principal = await self._identity.principal(token) if token else None
         if principal is None:
             raise socketio.exceptions.ConnectionRefusedError(
                 {"code": "unauthenticated", "message": "Sign in with your invitation link first."}
@@ -133,7 +149,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         }
         await self.save_session(sid, state)
         self._open.add(sid)
-        self._app[CONNECTIONS].add(token, sid)
+        self._connections.add(token, sid)
         await self.enter_room(sid, person_anywhere_room(principal.person_id))
         if principal.is_organiser:
             await self.enter_room(sid, organisers_room(principal.event_id))
@@ -142,8 +158,8 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if sid not in self._open:
             return  # already gone (a client's fake `disconnect` that raced the real one)
         self._open.discard(sid)
-        self._app[CONNECTIONS].remove(sid)
-        for session_id, person_id in await self._app[ATTENDANCE].departed(sid):
+        self._connections.remove(sid)
+        for session_id, person_id in await self._attendance.departed(sid):
             await self._presence(session_id, person_id)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
@@ -201,9 +217,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise Forbidden(f"Your role does not allow '{event}'.")
         if not isinstance(data, dict):
             raise Invalid("Send a JSON object.", code="bad_payload")
-        if event in SIGN_IN_CHECKED and not await self._app[IDENTITY].still_signed_in(
-            session["token"]
-        ):
+        if event in SIGN_IN_CHECKED and not await self._identity.still_signed_in(session["token"]):
             self._close_soon(sid)
             raise Unauthenticated("This sign-in has ended. Sign in again.")
         return await handler(sid, principal, data)
@@ -214,79 +228,72 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session_id = _session_id(data)
         # The sign-in is read again: it may have been ended, or given new sessions.
         state = await self.get_session(sid)
-        fresh = await self._app[IDENTITY].principal(state["token"])
+        fresh = await self._identity.principal(state["token"])
         if fresh is None:
             raise Unauthenticated("This sign-in has ended. Sign in again.")
         if not fresh.may_enter(session_id):
             raise Forbidden("You are not a participant of this session.")
         previous = state.get("session")
-        room = self._app[LIVE_ROOM]
         if previous is not None and previous != session_id:
             await self._leave(sid, fresh, previous)
-            await self._app[ATTENDANCE].departed(sid)
+            await self._attendance.departed(sid)
             await self._presence(previous, fresh.person_id)
         # Rooms first, snapshot second: an update in between is in both, never in neither.
         await self.enter_room(sid, audience_room(session_id, fresh.role))
         await self.enter_room(sid, person_room(session_id, fresh.person_id))
         state.update(principal=fresh, session=session_id)
         await self.save_session(sid, state)
-        await self._app[ATTENDANCE].arrived(session_id, fresh.person_id, sid)
+        await self._attendance.arrived(session_id, fresh.person_id, sid)
         await self._presence(session_id, fresh.person_id)
-        return {"ok": True, "snapshot": await room.snapshot(fresh, session_id)}
+        return {"ok": True, "snapshot": await self._room.snapshot(fresh, session_id)}
 
     async def handle_sync(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
         since = data.get("since")
         if not isinstance(since, int) or isinstance(since, bool) or since < 0:
             raise Invalid("'since' is the last version you have, from 0.")
-        return {"ok": True, **await self._app[LIVE_ROOM].sync(principal, _session_id(data), since)}
+        return {"ok": True, **await self._room.sync(principal, _session_id(data), since)}
 
     async def handle_ask(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
         wait = self._asks.take(principal.person_id)
         if wait:
             raise RateLimited(f"Too many questions at once; try again in {math.ceil(wait)} s.")
-        question = await self._app[LIVE_ROOM].ask(
+        question = await self._room.ask(
             principal, _session_id(data), data.get("client_id"), data.get("text"), data.get("to")
         )
         return {"ok": True, "question": question}
 
     async def handle_withdraw(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        question = await self._app[LIVE_ROOM].withdraw(principal, data.get("question"))
+        question = await self._room.withdraw(principal, data.get("question"))
         return {"ok": True, "question": question}
 
     async def handle_moderate(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        question = await self._app[LIVE_ROOM].moderate(
+        question = await self._room.moderate(
             principal, data.get("question"), data.get("action"), data
         )
         return {"ok": True, "question": question}
 
     async def handle_answer(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        question = await self._app[LIVE_ROOM].answer(
-            principal, data.get("question"), data.get("text")
-        )
+        question = await self._room.answer(principal, data.get("question"), data.get("text"))
         return {"ok": True, "question": question}
 
     async def handle_phase(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        result = await self._app[LIVE_ROOM].set_phase(
-            principal, _session_id(data), data.get("phase")
-        )
+        result = await self._room.set_phase(principal, _session_id(data), data.get("phase"))
         return {"ok": True, **result}
 
     async def handle_screening(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        result = await self._app[LIVE_ROOM].screening(
-            principal, _session_id(data), data.get("action"), data
-        )
+        result = await self._room.screening(principal, _session_id(data), data.get("action"), data)
         return {"ok": True, **result}
 
     async def handle_stage(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        stage = await self._app[STAGE].act(principal, _session_id(data), data.get("action"), data)
+        stage = await self._stage().act(principal, _session_id(data), data.get("action"), data)
         return {"ok": True, "stage": stage}
 
     async def handle_stage_pass(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
         # Rights come from the sign-in as it is now: it may have ended since the connection.
-        fresh = await self._app[IDENTITY].principal((await self.get_session(sid))["token"])
+        fresh = await self._identity.principal((await self.get_session(sid))["token"])
         if fresh is None:
             raise Unauthenticated("This sign-in has ended. Sign in again.")
-        return {"ok": True, "pass": await self._app[STAGE].pass_for(fresh, _session_id(data))}
+        return {"ok": True, "pass": await self._stage().pass_for(fresh, _session_id(data))}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -306,7 +313,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.leave_room(sid, person_room(session_id, principal.person_id))
 
     async def _presence(self, session_id: int, person_id: int) -> None:
-        entry = await self._app[ATTENDANCE].person_present(session_id, person_id)
+        entry = await self._attendance.person_present(session_id, person_id)
         await self._broadcaster.presence_changed(session_id, person_id, entry)
 
 

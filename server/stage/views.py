@@ -10,14 +10,15 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server.identity.principal import Principal
+from server.identity.tokens import SESSION_COOKIE
 from server.keys import DATABASE, LIVE_ROOM, SETTINGS, STAGE
-from server.live.socket import every
+from server.periodic import every
 from server.stage import process
 from server.stage.config import stage_config
 from server.stage.janus import JanusClient, JanusError
 from server.stage.proxy import PATHS, JanusProxy
 from server.stage.service import Stage
-from server.web.permissions import PRINCIPAL, SESSION_COOKIE
+from server.web.permissions import PRINCIPAL
 
 log = logging.getLogger(__name__)
 PROXY = web.AppKey("stage_proxy", JanusProxy)

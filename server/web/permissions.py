@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from server.identity.principal import ORGANISER_ROLES, Principal
+from server.identity.tokens import SESSION_COOKIE
 from server.ids import parse_id
 from server.keys import DATABASE, IDENTITY, SETTINGS
 from server.models import CountrySession, Event, Role, Statement, Upload
 from server.web.requests import upload_metadata
 
-SESSION_COOKIE = "presession_session"
 PRINCIPAL = web.RequestKey("principal", Principal)
 
 ANYONE: frozenset[Role] | None = None

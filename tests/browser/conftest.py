@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.clips import clip
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("PRESESSION_CHROMIUM", "/usr/bin/chromium"))
@@ -67,12 +67,6 @@ class Demo:
         return f"{self.base_url}/join/{token}"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_healthy(url: str, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -90,7 +84,7 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], seconds: float = 30
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     data_dir = tmp_path_factory.mktemp("browser-data")
-    port = _free_port()
+    port = free_port()
     base_url = f"http://localhost:{port}"
     env = {
         **os.environ,
@@ -99,7 +93,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "PRESESSION_PUBLIC_URL": base_url,
         "PRESESSION_SQLITE_SYNCHRONOUS": "NORMAL",
         # The stage's own Janus (started by the server when installed), on a port of its own.
-        "PRESESSION_JANUS_PORT": str(_free_port()),
+        "PRESESSION_JANUS_PORT": str(free_port()),
     }
     presession = [sys.executable, "-m", "server.cli"]
     printed = subprocess.run(

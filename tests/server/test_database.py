@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -11,9 +11,9 @@ from alembic.util.exc import CommandError
 from sqlalchemy import select, text
 
 from server.db import Database, alembic_config
-from server.identity.invitations import InvitationRequest, invite
-from server.models import CountrySession, Event, Role, Statement, utcnow
+from server.models import CountrySession, Event, Role, Statement
 from server.settings import Settings
+from tests.factories import invited
 
 
 async def test_migrations_match_the_models(database: Database) -> None:
@@ -74,19 +74,16 @@ async def test_fifty_concurrent_writers_get_distinct_positions(database: Databas
 
     async def add_speaker(index: int) -> int:
         async with database.write() as session:
-            invited = await invite(
+            speaker = await invited(
                 session,
-                InvitationRequest(
-                    role=Role.SPEAKER,
-                    event_id=event_id,
-                    country_session_id=session_id,
-                    organisation_name=f"Organisation {index}",
-                ),
-                now=utcnow(),
-                lifetime=timedelta(days=1),
+                days=1,
+                role=Role.SPEAKER,
+                event_id=event_id,
+                country_session_id=session_id,
+                organisation_name=f"Organisation {index}",
             )
-            assert invited.statement is not None
-            return invited.statement.position
+            assert speaker.statement is not None
+            return speaker.statement.position
 
     positions = await asyncio.gather(*(add_speaker(index) for index in range(50)))
     assert sorted(positions) == list(range(1, 51))

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import ClientFactory
-from tests.test_serve import free_port
+from tests.processes import free_port
 
 Client = TestClient  # type: ignore[type-arg]
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 
-from server.identity.tokens import InvitationSigner
+from server.identity.tokens import SESSION_COOKIE, InvitationSigner
 from server.keys import DATABASE
-from server.web.permissions import SESSION_COOKIE
 from tests.conftest import TEST_SECRET
 from tests.factories import Seed, expire_invitations
 

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.identity.invitations import InvitationRequest, invite
 from server.keys import DATABASE, IDENTITY
-from server.models import Role, utcnow
+from server.models import Role
 from server.settings import Settings
-from tests.factories import Seed
+from tests.factories import Seed, invited
 from tests.live_client import LiveClient
 
 Connect = Callable[[str], Awaitable[LiveClient]]
@@ -60,18 +58,15 @@ async def delegates(client: TestClient, seeded: Seed) -> Callable[..., Awaitable
         tokens = []
         async with app[DATABASE].write() as session:
             for country in countries:
-                invited = await invite(
+                delegate = await invited(
                     session,
-                    InvitationRequest(
-                        role=Role.DELEGATE,
-                        event_id=seeded.event_id,
-                        country_session_id=seeded.session_id,
-                        mission_country=country,
-                    ),
-                    now=utcnow(),
-                    lifetime=timedelta(days=1),
+                    days=1,
+                    role=Role.DELEGATE,
+                    event_id=seeded.event_id,
+                    country_session_id=seeded.session_id,
+                    mission_country=country,
                 )
-                tokens.append(app[IDENTITY].invitation_token(invited.invitation))
+                tokens.append(app[IDENTITY].invitation_token(delegate.invitation))
         return tokens
 
     return invite_missions

@@ -16,8 +16,8 @@ import pytest
 import socketio
 
 from tests.live_client import LiveClient
+from tests.processes import free_port, wait_until_up
 from tests.test_cli import demo_json
-from tests.test_serve import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,6 @@ import dataclasses
 import secrets
 
 import pytest
-import redis.asyncio as redis
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
@@ -15,20 +14,14 @@ from server.settings import Settings
 from tests.conftest import ClientFactory
 from tests.factories import seed
 from tests.live_client import LiveClient
+from tests.processes import redis_or_skip
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
 async def redis_url() -> str:
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        await connection.ping()
-    except (OSError, redis.RedisError) as error:
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({error}); `make test` starts it")
-    finally:
-        await connection.aclose()
-    return REDIS_URL
+    return await redis_or_skip(REDIS_URL)
 
 
 async def test_an_update_crosses_processes(

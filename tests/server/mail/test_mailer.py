@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import email
-import socket
 from collections.abc import Awaitable, Callable, Iterator
 from email.message import Message
 from typing import Any
@@ -19,6 +18,7 @@ from server.mail.mailer import parse_smtp_url
 from server.settings import Settings, SettingsError
 from tests.conftest import ClientFactory
 from tests.factories import Seed, seed
+from tests.processes import free_port
 
 Client = TestClient  # type: ignore[type-arg]
 Bearer = Callable[[str], Awaitable[dict[str, str]]]
@@ -33,13 +33,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from server.settings import Settings
 from tests.factories import Seed
 from tests.live_client import LiveClient
-from tests.server.stage.conftest import _free_port
+from tests.processes import free_port
 
 TURN_SECRET = "turn-" + "t" * 40
 pytestmark = pytest.mark.skipif(
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def turn_port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def settings(settings: Settings, turn_port: int) -> Settings:
 
 @pytest.fixture
 async def coturn(turn_port: int) -> AsyncIterator[int]:
-    relay = _free_port() // 2 * 2
+    relay = free_port() // 2 * 2
     server = await asyncio.create_subprocess_exec(
         "turnserver", "-n", "--no-cli", "--no-tls", "--no-dtls", "--log-file=stdout",
         "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={turn_port}",
