@@ -36,8 +36,8 @@ import ffmpeg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.live_client import NAMESPACE, LiveClient
+from tests.processes import free_port
 from tests.stack import REDIS_URL, sign_in, stack, upload
-from tests.test_serve import free_port
 
 ADMIN_DSN = os.environ.get(
     "PRESESSION_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
