@@ -13,37 +13,6 @@ from server.live.journal import SessionWrite
 from server.models import Phase, Question, QuestionStatus, Statement
 
 PHASE_ORDER = (Phase.SCHEDULED, Phase.SCREENING, Phase.QA, Phase.CLOSED)
-SCREENING_ACTIONS = ("play", "pause", "seek", "goto")
-_LONGEST_POSITION = 86_400.0
-
-
-def parse_phase(raw: object) -> Phase:
-    try:
-        return Phase(raw) if isinstance(raw, str) else _no_phase()
-    except ValueError:
-        return _no_phase()
-
-
-def _no_phase() -> Phase:
-    raise Invalid("'phase' must be one of: scheduled, screening, qa, closed.", code="bad_phase")
-
-
-def parse_screening(action: object, data: dict[str, Any]) -> tuple[str, float | None]:
-    """The action and the position (seconds) of a `screening` request."""
-    if not isinstance(action, str) or action not in SCREENING_ACTIONS:
-        raise Invalid(
-            f"'action' must be one of: {', '.join(SCREENING_ACTIONS)}.", code="bad_action"
-        )
-    position = data.get("position")
-    if position is not None and (
-        not isinstance(position, int | float)
-        or isinstance(position, bool)
-        or not 0 <= position < _LONGEST_POSITION
-    ):
-        raise Invalid("'position' is a number of seconds from 0.")
-    if action == "seek" and position is None:
-        raise Invalid("'seek' needs a 'position'.")
-    return action, None if position is None else float(position)
 
 
 async def change_phase(write: SessionWrite, target: Phase) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unau
 from server.identity.principal import ORGANISER_ROLES, Principal
 from server.identity.service import Identity
 from server.identity.tokens import SESSION_COOKIE, hash_bearer_token
-from server.ids import is_id
+from server.live import commands
 from server.live.attendance import AttendanceRegister
 from server.live.broadcast import (
     NAMESPACE,
@@ -225,7 +225,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     # -- events ----------------------------------------------------------------------------
 
     async def handle_join(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        session_id = _session_id(data)
+        session_id = commands.session_id(data)
         # The sign-in is read again: it may have been ended, or given new sessions.
         state = await self.get_session(sid)
         fresh = await self._identity.principal(state["token"])
@@ -249,17 +249,15 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def handle_sync(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
         since = data.get("since")
-        if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+        if not commands.whole_number(since) or since < 0:
             raise Invalid("'since' is the last version you have, from 0.")
-        return {"ok": True, **await self._room.sync(principal, _session_id(data), since)}
+        return {"ok": True, **await self._room.sync(principal, commands.session_id(data), since)}
 
     async def handle_ask(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
         wait = self._asks.take(principal.person_id)
         if wait:
             raise RateLimited(f"Too many questions at once; try again in {math.ceil(wait)} s.")
-        question = await self._room.ask(
-            principal, _session_id(data), data.get("client_id"), data.get("text"), data.get("to")
-        )
+        question = await self._room.ask(principal, commands.parse_ask(data))
         return {"ok": True, "question": question}
 
     async def handle_withdraw(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
@@ -267,25 +265,25 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return {"ok": True, "question": question}
 
     async def handle_moderate(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        question = await self._room.moderate(
-            principal, data.get("question"), data.get("action"), data
-        )
+        question = await self._room.moderate(principal, commands.parse_moderate(data))
         return {"ok": True, "question": question}
 
     async def handle_answer(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        question = await self._room.answer(principal, data.get("question"), data.get("text"))
+        question = await self._room.answer(principal, commands.parse_answer(data))
         return {"ok": True, "question": question}
 
     async def handle_phase(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        result = await self._room.set_phase(principal, _session_id(data), data.get("phase"))
+        result = await self._room.set_phase(principal, commands.parse_phase(data))
         return {"ok": True, **result}
 
     async def handle_screening(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        result = await self._room.screening(principal, _session_id(data), data.get("action"), data)
+        result = await self._room.screening(principal, commands.parse_screening(data))
         return {"ok": True, **result}
 
     async def handle_stage(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
-        stage = await self._stage().act(principal, _session_id(data), data.get("action"), data)
+        stage = await self._stage().act(
+            principal, commands.session_id(data), data.get("action"), data
+        )
         return {"ok": True, "stage": stage}
 
     async def handle_stage_pass(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
@@ -293,7 +291,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         fresh = await self._identity.principal((await self.get_session(sid))["token"])
         if fresh is None:
             raise Unauthenticated("This sign-in has ended. Sign in again.")
-        return {"ok": True, "pass": await self._stage().pass_for(fresh, _session_id(data))}
+        return {"ok": True, "pass": await self._stage().pass_for(fresh, commands.session_id(data))}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -315,13 +313,6 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _presence(self, session_id: int, person_id: int) -> None:
         entry = await self._attendance.person_present(session_id, person_id)
         await self._broadcaster.presence_changed(session_id, person_id, entry)
-
-
-def _session_id(data: dict[str, Any]) -> int:
-    session_id = data.get("session")
-    if not is_id(session_id):
-        raise Invalid("'session' is a session id.")
-    return session_id
 
 
 def _cookie(header: str, name: str) -> str | None:

@@ -19,6 +19,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from server.identity.principal import Principal
 from server.live.questions import PUBLIC
 from server.models import QuestionStatus, Role
 
@@ -117,3 +118,9 @@ def _visible(
         for view in (question_for(q, audience, viewer_id) for q in questions)
         if view is not None
     ]
+
+
+def shown_to(view: QuestionView, principal: Principal) -> QuestionView:
+    """A question as its caller sees it (at least its id)."""
+    shown = question_for(view, audience_of(principal.role), principal.person_id)
+    return shown if shown is not None else {"id": view["id"]}
