@@ -133,7 +133,7 @@ async def run(seconds: int, preset: str) -> None:
         await synthesise(source, seconds)
         limits = Limits(max_duration_s=seconds + 60)
 
-        found = await inspect(source, limits, loudness_target=-16)
+        found = await inspect(source, limits)
         ladder = plan(found.info)
         ours_runs, bare_runs = [], []
         for attempt in range(ROUNDS):  # interleaved, best of each: the machine may be shared

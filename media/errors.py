@@ -39,24 +39,36 @@ class ToolFailed(MediaError):
     @property
     def fatal(self) -> bool:
         """Whether running it again cannot help (the input or the command is at fault)."""
-        return self.reason != "timed out" and any(
-            marker in self.stderr for marker in FATAL_STDERR_MARKERS
-        )
+        return self.input_at_fault or self._says(COMMAND_AT_FAULT)
+
+    @property
+    def input_at_fault(self) -> bool:
+        """Whether ffmpeg's stderr shows that the source, not our command, is at fault."""
+        return self._says(INPUT_AT_FAULT)
+
+    def _says(self, markers: tuple[str, ...]) -> bool:
+        return self.reason != "timed out" and any(marker in self.stderr for marker in markers)
 
 
 class ToolTimedOut(ToolFailed):
     pass
 
 
-# Errors that no retry will cure: the input is bad, or the command is.
-FATAL_STDERR_MARKERS = (
+# What ffmpeg says when the source, not our command, is at fault: no retry cures it.
+INPUT_AT_FAULT = (
+    "corrupt input packet",
     "Invalid data found when processing input",
     "Error while decoding",
+    "partial file",
+    "Invalid NAL unit",
     "moov atom not found",
+    "does not contain any stream",
+)
+# What ffmpeg says when our command is at fault: no retry cures that either.
+COMMAND_AT_FAULT = (
     "Invalid argument",
     "No such file or directory",
     "Option not found",
-    "does not contain any stream",
     "Unknown encoder",
     "Error initializing filter",
 )

@@ -24,16 +24,7 @@ from media.validation import Limits, inspect
 # media (veryfast 1080p → 720p ladder runs at several times realtime on two cores).
 TIME_LIMIT_BASE_S = 60.0
 TIME_LIMIT_PER_SECOND = 8.0
-
-
-# What ffmpeg says when the source, not our command, is at fault.
-DAMAGE_MARKERS = (
-    "corrupt input packet",
-    "Invalid data found when processing input",
-    "Error while decoding",
-    "partial file",
-    "Invalid NAL unit",
-)
+PARTIAL = ".partial"  # the suffix of a rendition directory still being written
 
 
 @dataclass(frozen=True)
@@ -68,10 +59,10 @@ async def transcode(
     Everything is written into `work_dir` (by default `out_dir` + `.partial`), renamed to
     `out_dir` at the end; a caller that may retry gives each attempt its own.
     """
-    inspection = await inspect(source, options.limits, loudness_target=options.loudness_target)
+    inspection = await inspect(source, options.limits)
     info = inspection.info
     ladder = plan(info)
-    work_dir = work_dir or out_dir.with_name(out_dir.name + ".partial")
+    work_dir = work_dir or partial_dir(out_dir)
     await asyncio.to_thread(_fresh_directory, work_dir)
     spec = TranscodeSpec(
         source=source,
@@ -92,7 +83,7 @@ async def transcode(
             on_progress=on_progress,
         )
     except ToolFailed as failure:
-        if failure.reason != "timed out" and _input_damaged(failure.stderr):
+        if failure.input_at_fault:
             raise MediaRejected("damaged", stderr=failure.stderr) from failure
         raise
     await run_tool(download_command(work_dir, ladder.top.name), time_limit=limit)
@@ -101,8 +92,16 @@ async def transcode(
     return Transcoded(info, ladder, variants, out_dir)
 
 
-def _input_damaged(stderr: str) -> bool:
-    return any(marker in stderr for marker in DAMAGE_MARKERS)
+def partial_dir(out_dir: Path, attempt: int | None = None) -> Path:
+    """Where an attempt at `out_dir` is written before it is renamed into place."""
+    suffix = PARTIAL if attempt is None else f"{PARTIAL}-{attempt}"
+    return out_dir.with_name(out_dir.name + suffix)
+
+
+def discard(out_dir: Path) -> None:
+    """Remove what attempts at `out_dir` left half-written (blocking: run it off the loop)."""
+    for partial in out_dir.parent.glob(f"{out_dir.name}{PARTIAL}*"):
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _fresh_directory(path: Path) -> None:

@@ -60,9 +60,7 @@ class Inspection:
     loudness: Loudness | None
 
 
-async def inspect(
-    path: Path, limits: Limits, *, loudness_target: float, time_limit: float = 60.0
-) -> Inspection:
+async def inspect(path: Path, limits: Limits, *, time_limit: float = 60.0) -> Inspection:
     """Accept the file or raise `MediaRejected` with a message for the speaker."""
     head = await asyncio.to_thread(_head, path)
     if not head:
@@ -74,9 +72,7 @@ async def inspect(
         )
     info = await probe(path, time_limit=min(time_limit, 30.0))
     demuxer = check(info, limits)
-    loudness = await decode_check(
-        path, demuxer, info, loudness_target=loudness_target, time_limit=time_limit
-    )
+    loudness = await decode_check(path, demuxer, time_limit=time_limit)
     return Inspection(info, demuxer, loudness)
 
 
@@ -124,9 +120,7 @@ def demuxer_for(info: MediaInfo) -> str:
     raise MediaRejected("unreadable")
 
 
-async def decode_check(
-    path: Path, demuxer: str, info: MediaInfo, *, loudness_target: float, time_limit: float
-) -> Loudness | None:
+async def decode_check(path: Path, demuxer: str, *, time_limit: float) -> Loudness | None:
     """Read every packet and decode the sound (`-xerror`), measuring its loudness.
 
     The picture is decoded once, by the transcode itself (also with `-xerror`), so a damaged

@@ -19,6 +19,8 @@ const uploads = new Map(); // statement id → StatementUpload under way
 const answerDrafts = new Map(); // question id → text being written
 const consentDrafts = new Map(); // statement id → the choices on screen (a redraw keeps them)
 const consentSaid = new Map(); // statement id → "saved", until the choices change again
+const drawn = new Map(); // statement id → the statement as last drawn
+let liveRoom = null; // the live room, once started: its `progress` events keep the cards right
 
 if (requireSignIn(me, ["speaker"])) {
   const sessions = (await Promise.all((me.sessions ?? []).map((id) =>
@@ -58,15 +60,35 @@ async function refreshStatement(card, statementId) {
     fill(card, h("p", {}, errorText(error)));
     return;
   }
-  // Redrawn every two seconds while processing: the speaker's place (focus) is kept.
+  showStatement(card, statement);
+}
+
+function showStatement(card, statement) {
+  drawn.set(statement.id, statement);
+  // Redrawn as processing goes on: the speaker's place (focus) is kept.
   keepFocus(() => drawStatement(card, statement));
-  if (statement.state === "processing" && !card.dataset.polling) {
-    // The live room also sends `progress`; polling keeps this page right without it.
-    card.dataset.polling = "1";
-    window.setTimeout(() => {
-      delete card.dataset.polling;
-      refreshStatement(card, statementId);
-    }, 2000);
+  pollWhileProcessing(card, statement.id);
+}
+
+// While the live room is connected its `progress` events redraw the card; without it the
+// page asks again every two seconds.
+function pollWhileProcessing(card, statementId) {
+  if (drawn.get(statementId)?.state !== "processing" || card.dataset.polling) return;
+  card.dataset.polling = "1";
+  window.setTimeout(() => {
+    delete card.dataset.polling;
+    if (!liveRoom?.socket.connected) refreshStatement(card, statementId);
+  }, 2000);
+}
+
+function onProgress({ statement: statementId, state, progress }) {
+  const card = byId(`statement-${statementId}`);
+  if (!card) return;
+  const shown = drawn.get(statementId);
+  if (state === "processing" && shown?.state === "processing") {
+    showStatement(card, { ...shown, progress });
+  } else {
+    refreshStatement(card, statementId); // a new state brings new facts: the recording, an error
   }
 }
 
@@ -240,10 +262,17 @@ function startLive(session) {
     if (onAir && onAir.id !== lastOnAir) announce(t("announce.on_air", { text: onAir.text }));
     lastOnAir = onAir?.id ?? null;
   });
-  room.addEventListener("progress", (event) => {
-    const card = byId(`statement-${event.detail.statement}`);
-    if (card) refreshStatement(card, event.detail.statement);
+  room.addEventListener("progress", (event) => onProgress(event.detail));
+  room.addEventListener("status", (event) => {
+    // Back online: what changed meanwhile is read once; gone: the cards poll again.
+    for (const [statementId, statement] of drawn) {
+      const card = byId(`statement-${statementId}`);
+      if (!card || statement.state !== "processing") continue;
+      if (event.detail === "online") refreshStatement(card, statementId);
+      else pollWhileProcessing(card, statementId);
+    }
   });
+  liveRoom = room;
   room.connect();
 }
 

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from server.errors import NotFound
 from server.keys import SETTINGS
+from server.statements.recording import statement_dir
 from server.web.permissions import statement_scope_of
 
 routes = web.RouteTableDef()
@@ -45,7 +46,7 @@ async def media_file(request: web.Request) -> web.StreamResponse:
     if not ALLOWED.match(relative):
         raise NotFound("No such file.")
     statement_id = statement_scope_of(request).statement_id
-    path = request.app[SETTINGS].media_dir / "statements" / str(statement_id) / relative
+    path = statement_dir(request.app[SETTINGS].media_dir, statement_id) / relative
     if not await asyncio.to_thread(path.is_file):
         raise NotFound("No such file.")
     suffix = Path(relative).suffix

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 
 from media.errors import MediaRejected, ToolFailed
-from media.pipeline import Transcoded, TranscodeOptions, transcode
+from media.pipeline import TranscodeOptions, discard, partial_dir, transcode
 from media.validation import Limits
 from server.db import Database
 from server.jobs import JobFatal
@@ -26,6 +26,7 @@ from server.models import CountrySession, Job, Review, Statement
 from server.settings import Settings
 from server.statements.lifecycle import MediaEvent, next_state
 from server.statements.notify import Notifier, progress_of
+from server.statements.recording import Recording, statement_dir, version_dir, version_of
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 1.0
@@ -41,7 +42,7 @@ class TranscodeHandler:
         self._notifier = notifier
 
     def statement_dir(self, statement_id: int) -> Path:
-        return self._settings.media_dir / "statements" / str(statement_id)
+        return statement_dir(self._settings.media_dir, statement_id)
 
     async def run(self, job: Job) -> None:
         statement_id, version = _subject(job)
@@ -58,16 +59,20 @@ class TranscodeHandler:
             await asyncio.to_thread(_remove, source)
             return  # deleted, or replaced by a newer upload: nothing to do
         options = self._options(statement.country_session.event.max_statement_seconds)
-        out_dir = self.statement_dir(statement_id) / f"v{version}"
+        out_dir = version_dir(self._settings.media_dir, statement_id, version)
         reporter = _ProgressReporter(self, statement_id, version)
         try:
             # Each attempt writes its own folder: one that lost its lease and is being stopped
             # never writes into the files of the attempt that took over.
             result = await transcode(
-                source, out_dir, options, reporter.report, work_dir=_partial(out_dir, job.attempts)
+                source,
+                out_dir,
+                options,
+                reporter.report,
+                work_dir=partial_dir(out_dir, job.attempts),
             )
         except MediaRejected as rejection:
-            await asyncio.to_thread(_remove_partials, out_dir)
+            await asyncio.to_thread(discard, out_dir)
             await self._settle(
                 statement_id,
                 version,
@@ -80,10 +85,9 @@ class TranscodeHandler:
             if failure.fatal:
                 raise JobFatal(str(failure)) from failure
             raise
-        await asyncio.to_thread(_remove_partials, out_dir)  # litter of interrupted attempts
-        await self._settle(
-            statement_id, version, MediaEvent.TRANSCODED, media=_media(result, version)
-        )
+        await asyncio.to_thread(discard, out_dir)  # litter of interrupted attempts
+        recording = Recording.from_transcoded(result, version)
+        await self._settle(statement_id, version, MediaEvent.TRANSCODED, recording=recording)
         await asyncio.to_thread(_remove, source)
 
     def _options(self, max_statement_seconds: int) -> TranscodeOptions:
@@ -98,7 +102,9 @@ class TranscodeHandler:
 
     async def give_up(self, job: Job, error: BaseException) -> None:
         statement_id, version = _subject(job)
-        await asyncio.to_thread(_remove_partials, self.statement_dir(statement_id) / f"v{version}")
+        await asyncio.to_thread(
+            discard, version_dir(self._settings.media_dir, statement_id, version)
+        )
         detail = (
             getattr(error, "stderr", None) or getattr(error.__cause__, "stderr", None) or str(error)
         )
@@ -123,7 +129,7 @@ class TranscodeHandler:
         version: int,
         event: MediaEvent,
         *,
-        media: dict[str, Any] | None = None,
+        recording: Recording | None = None,
         error: dict[str, Any] | None = None,
     ) -> None:
         async with self._database.write() as session:
@@ -132,13 +138,17 @@ class TranscodeHandler:
                 return
             statement.state = next_state(statement.state, event)
             statement.error = error
-            if media is not None:
-                statement.media = media
+            if recording is not None:
+                statement.media = recording.to_json()
                 statement.progress = 1.0
                 # New content is reviewed again; the approved recording stays on screen.
                 statement.review = Review.PENDING
                 statement.review_reason = None
-            keep = {m["version"] for m in (statement.media, statement.approved_media) if m}
+            kept = (
+                Recording.from_json(statement.media),
+                Recording.from_json(statement.approved_media),
+            )
+            keep = {recording.version for recording in kept if recording is not None}
         await asyncio.to_thread(_prune_versions, self.statement_dir(statement_id), keep)
         await self._notify(statement)
 
@@ -169,51 +179,16 @@ def _subject(job: Job) -> tuple[int, int]:
     return job.statement_id, int(job.payload["version"])
 
 
-def _media(result: Transcoded, version: int) -> dict[str, Any]:
-    top = result.ladder.top
-    return {
-        "version": version,
-        "duration_s": round(result.info.duration_s, 3),
-        "width": top.width,
-        "height": top.height,
-        "frame_rate": result.ladder.frame_rate,
-        "audio_only": result.ladder.audio_only_source,
-        "variants": [
-            {
-                "name": variant.name,
-                "width": variant.width,
-                "height": variant.height,
-                "bandwidth": variant.bandwidth,
-                "average_bandwidth": variant.average_bandwidth,
-                "codecs": variant.codecs,
-            }
-            for variant in result.variants
-        ],
-    }
-
-
 def _prune_versions(statement_dir: Path, keep: set[int]) -> None:
     """Delete rendition directories no longer on screen nor current (and partial ones)."""
     if not statement_dir.is_dir():
         return
     newest_kept = max(keep, default=0)
     for child in statement_dir.iterdir():
-        name = child.name
-        if not name.startswith("v") or not child.is_dir():
-            continue
-        number = name[1:].split(".", 1)[0]
+        version = version_of(child.name)
         # A newer version than those kept may be being written by the next job: leave it.
-        if number.isdigit() and int(number) not in keep and int(number) < newest_kept:
+        if child.is_dir() and version is not None and version not in keep and version < newest_kept:
             shutil.rmtree(child, ignore_errors=True)
-
-
-def _partial(out_dir: Path, attempt: int) -> Path:
-    return out_dir.with_name(f"{out_dir.name}.partial-{attempt}")
-
-
-def _remove_partials(out_dir: Path) -> None:
-    for partial in out_dir.parent.glob(f"{out_dir.name}.partial*"):
-        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

@@ -1,7 +1,7 @@
 """Statements as people see them, their review, the playlist order and captions.
 
-Knows no HTTP. Media URLs point at `/media/statements/ID/vN/...`, served to the people of
-the event only (`server.statements.media_files`).
+Knows no HTTP. Media URLs come from `server.statements.recording`; the files are served to
+the people of the event only (`server.statements.media_files`).
 """
 
 from __future__ import annotations
@@ -12,32 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from media.commands import AUDIO_RENDITION, DOWNLOAD, MASTER, POSTER, variant_playlist
 from server.errors import Conflict, Invalid, NotFound
 from server.models import CountrySession, Review, Statement, StatementState
 from server.sessions.service import statement_json as slot_json
-
-
-def media_base(statement_id: int, version: int) -> str:
-    return f"/media/statements/{statement_id}/v{version}"
-
-
-def media_json(statement_id: int, media: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The recording's facts and URLs, or None when there is none."""
-    if not media:
-        return None
-    base = media_base(statement_id, int(media["version"]))
-    return {
-        "version": media["version"],
-        "hls": f"{base}/{MASTER}",
-        "mp4": f"{base}/{DOWNLOAD}",
-        "poster": f"{base}/{POSTER}",
-        "duration_s": media["duration_s"],
-        "width": media["width"],
-        "height": media["height"],
-        "audio_only": media["audio_only"],
-        "variants": media["variants"],
-    }
+from server.statements.recording import Recording, caption_url, media_json
 
 
 def statement_detail(statement: Statement, *, for_organiser: bool) -> dict[str, Any]:
@@ -56,8 +34,8 @@ def statement_detail(statement: Statement, *, for_organiser: bool) -> dict[str, 
             # This speaker's own deadline, when the organisers gave one: uploads close at the
             # later of it and the event's `statement_deadline` (choices.due_at).
             "deadline": statement.deadline.isoformat() if statement.deadline else None,
-            "media": media_json(statement.id, statement.media),
-            "on_screen": media_json(statement.id, statement.approved_media),
+            "media": media_json(statement.id, Recording.from_json(statement.media)),
+            "on_screen": media_json(statement.id, Recording.from_json(statement.approved_media)),
             "captions": [
                 {"language": language, "url": caption_url(statement.id, language)}
                 for language in statement.captions
@@ -65,10 +43,6 @@ def statement_detail(statement: Statement, *, for_organiser: bool) -> dict[str, 
         }
     )
     return detail
-
-
-def caption_url(statement_id: int, language: str) -> str:
-    return f"/media/statements/{statement_id}/captions/{language}.vtt"
 
 
 async def load(session: AsyncSession, statement_id: int, *, lock: bool = False) -> Statement:
@@ -144,7 +118,7 @@ async def playlist(session: AsyncSession, country_session_id: int) -> list[State
 
 
 def playlist_item(statement: Statement) -> dict[str, Any]:
-    media = media_json(statement.id, statement.approved_media)
+    media = media_json(statement.id, Recording.from_json(statement.approved_media))
     assert media is not None
     return {
         "statement": statement.id,
@@ -161,26 +135,3 @@ def playlist_item(statement: Statement) -> dict[str, Any]:
             for language in statement.captions
         ],
     }
-
-
-def rendition_for(media: dict[str, Any], name: str) -> str:
-    """The statement's rendition playing in the session's `name` variant.
-
-    The same name if it has it; else its best rendition not larger; else its smallest.
-    """
-    videos = [variant for variant in media["variants"] if variant["name"] != AUDIO_RENDITION]
-    if name == AUDIO_RENDITION or not videos:
-        return AUDIO_RENDITION
-    wanted = _short_side(name)
-    fitting = [v for v in videos if min(v["width"], v["height"]) <= wanted]
-    chosen = fitting[0] if fitting else videos[-1]
-    return str(chosen["name"])
-
-
-def variant_uri(statement_id: int, media: dict[str, Any], name: str) -> str:
-    return f"{media_base(statement_id, int(media['version']))}/{variant_playlist(name)}"
-
-
-def _short_side(name: str) -> int:
-    digits = name.removesuffix("p")
-    return int(digits) if digits.isdigit() else 0

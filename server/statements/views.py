@@ -14,6 +14,7 @@ from server.ids import is_id
 from server.keys import DATABASE, SETTINGS
 from server.statements import playlist as hls
 from server.statements import service
+from server.statements.recording import caption_path, caption_url
 from server.web.permissions import principal_of, statement_scope_of
 from server.web.requests import path_id, read_json_object
 
@@ -61,15 +62,13 @@ async def put_captions(request: web.Request) -> web.Response:
     except MediaRejected as rejection:
         raise Invalid(rejection.message, code=rejection.code) from rejection
     statement_id = statement_scope_of(request).statement_id
-    folder = request.app[SETTINGS].media_dir / "statements" / str(statement_id) / "captions"
-    await asyncio.to_thread(_write_text, folder / f"{language}.vtt", vtt)
+    path = caption_path(request.app[SETTINGS].media_dir, statement_id, language)
+    await asyncio.to_thread(_write_text, path, vtt)
     async with request.app[DATABASE].write() as session:
         statement = await service.load(session, statement_id, lock=True)
         if language not in statement.captions:
             statement.captions = [*statement.captions, language]
-    return web.json_response(
-        {"language": language, "url": service.caption_url(statement_id, language)}
-    )
+    return web.json_response({"language": language, "url": caption_url(statement_id, language)})
 
 
 @routes.get("/api/sessions/{session_id}/playlist", name="playlist")

@@ -114,13 +114,13 @@ async def test_bad_files_are_refused_with_their_message(
     clips: Clips, name: str, message: str
 ) -> None:
     with pytest.raises(MediaRejected) as refused:
-        await inspect(getattr(clips, name), LIMITS, loudness_target=-16)
+        await inspect(getattr(clips, name), LIMITS)
     assert refused.value.message == message
 
 
 async def test_an_over_long_recording_is_refused(clips: Clips) -> None:
     with pytest.raises(MediaRejected) as refused:
-        await inspect(clips.landscape, Limits(max_duration_s=2, grace_s=0), loudness_target=-16)
+        await inspect(clips.landscape, Limits(max_duration_s=2, grace_s=0))
     assert refused.value.message == "The recording is 0:03 long; the limit is 0:02."
 
 
@@ -130,12 +130,12 @@ async def test_a_real_playlist_is_refused_even_without_its_magic(
     playlist = tmp_path / "video.mp4"
     playlist.write_text("\n\n#EXTM3U\n#EXTINF:3,\n" + str(clips.landscape) + "\n")
     with pytest.raises(MediaRejected) as refused:
-        await inspect(playlist, LIMITS, loudness_target=-16)
+        await inspect(playlist, LIMITS)
     assert refused.value.code in ("playlist", "unreadable")
 
 
 async def test_a_good_file_is_measured(clips: Clips) -> None:
-    inspection = await inspect(clips.landscape, LIMITS, loudness_target=-16)
+    inspection = await inspect(clips.landscape, LIMITS)
     assert inspection.demuxer == "mov"
     assert inspection.loudness is not None
     assert -30 < inspection.loudness.integrated < -10
