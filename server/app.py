@@ -13,6 +13,7 @@ from server import health
 from server.applications import views as application_views
 from server.db import Database
 from server.identity import views as identity_views
+from server.identity.inviter import Inviter
 from server.identity.service import Identity
 from server.jobs import LocalJobRunner
 from server.keys import (
@@ -20,6 +21,7 @@ from server.keys import (
     CONNECTIONS,
     DATABASE,
     IDENTITY,
+    INVITER,
     JOBS,
     MAILER,
     NOTIFIER,
@@ -59,6 +61,7 @@ def create_app(settings: Settings) -> web.Application:
     database = Database(settings)  # connects on first use, after `_database` has migrated
     app[DATABASE] = database
     identity = app[IDENTITY] = Identity.from_settings(database, settings)
+    app[INVITER] = Inviter(database, identity, app[MAILER], settings)
     app.cleanup_ctx.append(_database)  # first: everything below uses it
     mount_live_room(app)
     mount_stage(app)  # after the live room: the stage's changes are live-room changes

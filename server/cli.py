@@ -9,7 +9,6 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -20,9 +19,11 @@ from server.app import create_app
 from server.db import Database
 from server.demo import create_demo
 from server.errors import PresessionError
-from server.identity.invitations import InvitationRequest, invite
+from server.identity.invitations import InvitationRequest
+from server.identity.inviter import Inviter
 from server.identity.service import Identity
-from server.models import CountrySession, Event, OrganisationKind, Role, Scope, utcnow
+from server.mail.mailer import mailer_from
+from server.models import CountrySession, Event, OrganisationKind, Role, Scope
 from server.runtime import tune_runtime
 from server.settings import Settings, SettingsError
 
@@ -180,7 +181,7 @@ def _upgrade(settings: Settings, args: argparse.Namespace) -> int:
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     async def run(database: Database) -> dict[str, Any]:
         await database.upgrade()
-        identity = Identity(database, settings.secret, settings.login_days)
+        identity = Identity.from_settings(database, settings)
         return await create_demo(database, identity, settings)
 
     summary = _with_database(settings, run)
@@ -209,10 +210,11 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
     async def run(database: Database) -> dict[str, Any]:
         await database.upgrade()
-        identity = Identity(database, settings.secret, settings.login_days)
+        mailer = mailer_from(settings.smtp_url, settings.outbox_dir, settings.mail_from)
+        inviter = Inviter(database, Identity.from_settings(database, settings), mailer, settings)
         async with database.write() as session:
             event_id = await _event_id(session, args)
-            invited = await invite(
+            invited = await inviter.invite(
                 session,
                 InvitationRequest(
                     role=Role(args.role),
@@ -226,13 +228,11 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
                     organisation_scope=Scope(args.scope) if args.scope else None,
                     statement_title=args.title,
                 ),
-                now=utcnow(),
-                lifetime=timedelta(days=settings.invitation_days),
             )
-        token = identity.invitation_token(invited.invitation)
+        link = inviter.join_link(invited.invitation)
         return {
-            "token": token,
-            "link": f"{settings.public_url}/join/{token}",
+            "token": link.token,
+            "link": link.url,
             "role": args.role,
             "person": invited.person.id,
             "name": invited.person.name,

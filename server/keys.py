@@ -13,6 +13,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from media.tools import ToolChecker
     from server.db import Database
+    from server.identity.inviter import Inviter
     from server.identity.service import Identity
     from server.jobs import JobQueue
     from server.live.attendance import AttendanceRegister
@@ -34,6 +35,7 @@ BROADCASTER: web.AppKey[Broadcaster] = web.AppKey("broadcaster")
 ATTENDANCE: web.AppKey[AttendanceRegister] = web.AppKey("attendance")
 CONNECTIONS: web.AppKey[SignedInConnections] = web.AppKey("connections")
 MAILER: web.AppKey[Mailer] = web.AppKey("mailer")
+INVITER: web.AppKey[Inviter] = web.AppKey("inviter")
 # Where statement progress goes: a logging default; the live room plugs Socket.IO in here.
 NOTIFIER: web.AppKey[Notifier] = web.AppKey("notifier")
 JOBS: web.AppKey[JobQueue] = web.AppKey("jobs")

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
-
-import aiosmtplib
 from aiohttp import web
 from sqlalchemy import select
 
@@ -13,14 +9,12 @@ from server.applications import service
 from server.countries import all_countries, country_name
 from server.errors import Invalid
 from server.ids import is_id
-from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
-from server.mail.mailer import Mail
+from server.keys import DATABASE, INVITER
 from server.mail.messages import application_received_mail, decision_mail
 from server.models import ApplicationChoice, CountrySession, Decision, Event, utcnow
 from server.web.permissions import principal_of
 from server.web.requests import path_id, read_json_object
 
-log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 
@@ -57,8 +51,7 @@ async def submit(request: web.Request) -> web.Response:
     if not submitted.new:
         # Sent again (a retry, a reload): the first answer, without a second confirmation.
         return web.json_response({"id": application_id, "sessions": sessions, "mailed": None})
-    mailed = await _send(
-        request,
+    mailed = await request.app[INVITER].send(
         application_received_mail(
             to=form.contact_email,
             name=form.contact_name,
@@ -94,7 +87,7 @@ async def review(request: web.Request) -> web.Response:
     message = body.get("message")
     if message is not None and (not isinstance(message, str) or len(message) > 2000):
         raise Invalid("'message' is text of at most 2,000 characters.")
-    settings = request.app[SETTINGS]
+    inviter = request.app[INVITER]
     async with request.app[DATABASE].write() as session:
         reviewed = await service.review(
             session,
@@ -104,18 +97,15 @@ async def review(request: web.Request) -> web.Response:
             decision,
             message.strip() if message else None,
             now=utcnow(),
-            lifetime=timedelta(days=settings.invitation_days),
+            lifetime=inviter.lifetime,
         )
         application = reviewed.choice.application
         country_session = await session.get(CountrySession, session_id)
         event = await session.get(Event, application.event_id)
         result = service.choice_json(reviewed.choice)
-    link = None
-    if reviewed.invited is not None:
-        token = request.app[IDENTITY].invitation_token(reviewed.invited.invitation)
-        link = f"{settings.public_url}/join/{token}"
-    result["mailed"] = await _send(
-        request,
+    invited = reviewed.invited
+    link = inviter.join_link(invited.invitation).url if invited is not None else None
+    result["mailed"] = await inviter.send(
         decision_mail(
             to=application.contact_email,
             name=application.contact_name,
@@ -128,12 +118,3 @@ async def review(request: web.Request) -> web.Response:
         ),
     )
     return web.json_response(result)
-
-
-async def _send(request: web.Request, mail: Mail) -> bool:
-    try:
-        await request.app[MAILER].send(mail)
-    except (OSError, aiosmtplib.SMTPException) as error:
-        log.warning("could not send '%s' to %s: %s", mail.subject, mail.to, error)
-        return False
-    return True

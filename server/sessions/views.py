@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TypeVar
 
-import aiosmtplib
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.countries import country_name
 from server.errors import Invalid, NotFound
-from server.identity.invitations import InvitationRequest, Invited, check_may_invite, invite
-from server.keys import DATABASE, IDENTITY, MAILER, SETTINGS
-from server.mail.messages import invitation_mail
-from server.models import CountrySession, Event, OrganisationKind, Role, Scope, utcnow
+from server.identity.invitations import InvitationRequest, check_may_invite
+from server.keys import DATABASE, INVITER, SETTINGS
+from server.models import CountrySession, Event, OrganisationKind, Role, Scope
 from server.sessions import service
 from server.sessions.calendar import programme_calendar
 from server.web.permissions import principal_of
 from server.web.requests import path_id, read_json_object, string_field
 
-log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 _E = TypeVar("_E", Role, OrganisationKind, Scope)
 
@@ -134,21 +128,15 @@ async def create_invitation(request: web.Request) -> web.Response:
         else _choice(Scope, body["scope"], "scope"),
         statement_title=_optional(body, "title") or "",
     )
-    settings = request.app[SETTINGS]
+    inviter = request.app[INVITER]
     async with request.app[DATABASE].write() as session:
-        invited = await invite(
-            session,
-            invitation_request,
-            now=utcnow(),
-            lifetime=timedelta(days=settings.invitation_days),
-        )
-    token = request.app[IDENTITY].invitation_token(invited.invitation)
-    link = f"{settings.public_url}/join/{token}"
-    mailed = await _mail_invitation(request, invited, link) if invited.person.email else None
+        invited = await inviter.invite(session, invitation_request)
+    link = inviter.join_link(invited.invitation)
+    mailed = await inviter.mail_invitation(invited, link)
     return web.json_response(
         {
-            "token": token,
-            "link": link,
+            "token": link.token,
+            "link": link.url,
             "mailed": mailed,
             "person": invited.person.id,
             "role": role.value,
@@ -158,30 +146,6 @@ async def create_invitation(request: web.Request) -> web.Response:
         },
         status=201,
     )
-
-
-async def _mail_invitation(request: web.Request, invited: Invited, link: str) -> bool:
-    """Send the link to the invited person's address; False (and logged) when it fails."""
-    assert invited.person.email is not None
-    async with request.app[DATABASE].read() as session:
-        session_id = invited.invitation.country_session_id
-        country_session = await session.get(CountrySession, session_id) if session_id else None
-        event = await session.get(Event, invited.person.event_id)
-    mail = invitation_mail(
-        to=invited.person.email,
-        name=invited.person.name,
-        role=invited.person.role.value,
-        event=event.name if event else "Presession",
-        session=country_name(country_session.country) if country_session else None,
-        link=link,
-        expires_at=invited.invitation.expires_at,
-    )
-    try:
-        await request.app[MAILER].send(mail)
-    except (OSError, aiosmtplib.SMTPException) as error:
-        log.warning("could not mail the invitation to %s: %s", invited.person.email, error)
-        return False
-    return True
 
 
 def _optional(body: dict[str, object], name: str) -> str | None:
