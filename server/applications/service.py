@@ -6,7 +6,6 @@ invitation service, so the session's speaker cap holds) and gives back the invit
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,11 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.countries import normalise_country
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.identity.invitations import InvitationRequest, Invited, invite
 from server.identity.principal import Principal
-from server.ids import is_id
 from server.models import (
     Application,
     ApplicationChoice,
@@ -32,8 +29,6 @@ from server.models import (
 )
 
 LANGUAGES = ("en", "fr", "es")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_SUMMARY = 2000
 
 
@@ -52,59 +47,6 @@ class ApplicationForm:
     language: str
     summary: str
     client_id: str | None = None
-
-
-def parse_form(body: dict[str, Any]) -> ApplicationForm:
-    """The application in a request body; `Invalid` naming the first field that is wrong."""
-
-    def text(name: str, limit: int) -> str:
-        value = body.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise Invalid(f"'{name}' is required.", code=f"missing_{name}")
-        if len(value.strip()) > limit:
-            raise Invalid(f"'{name}' is at most {limit} characters long.")
-        return value.strip()
-
-    def choice(name: str, options: Any) -> Any:
-        try:
-            return options(body.get(name))
-        except ValueError as error:
-            allowed = ", ".join(option.value for option in options)
-            raise Invalid(f"'{name}' must be one of: {allowed}.") from error
-
-    if body.get("consent") is not True:
-        raise Invalid("Please accept the terms to apply.", code="consent_required")
-    sessions = body.get("sessions")
-    if not isinstance(sessions, list) or not sessions or not all(is_id(s) for s in sessions):
-        raise Invalid("Choose at least one country session.", code="missing_sessions")
-    email = text("contact_email", 320)
-    if not _EMAIL.fullmatch(email):
-        raise Invalid(f"{email!r} is not an email address.", code="bad_email")
-    language = body.get("language", "en")
-    if language not in LANGUAGES:
-        raise Invalid(f"'language' must be one of: {', '.join(LANGUAGES)}.")
-    country = body.get("country")
-    event = body.get("event")
-    if not is_id(event):
-        raise Invalid("'event' is the event's id.")
-    client_id = body.get("client_id")
-    if client_id is not None and (
-        not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id)
-    ):
-        raise Invalid("'client_id' is 8 to 64 letters, digits, '-' or '_'.")
-    return ApplicationForm(
-        event_id=event,
-        organisation=text("organisation", 200),
-        kind=choice("kind", OrganisationKind),
-        scope=choice("scope", Scope),
-        country=normalise_country(country) if isinstance(country, str) and country else None,
-        sessions=tuple(dict.fromkeys(sessions)),
-        contact_name=text("contact_name", 200),
-        contact_email=email,
-        language=language,
-        summary=text("summary", MAX_SUMMARY),
-        client_id=client_id,
-    )
 
 
 @dataclass(frozen=True)

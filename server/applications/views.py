@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from aiohttp import web
 from sqlalchemy import select
 
 from server.applications import service
-from server.countries import all_countries, country_name
+from server.countries import all_countries, country_name, normalise_country
 from server.errors import Invalid
 from server.ids import is_id
 from server.keys import DATABASE, INVITER
 from server.mail.messages import application_received_mail, decision_mail
-from server.models import ApplicationChoice, CountrySession, Decision, Event, utcnow
+from server.models import (
+    ApplicationChoice,
+    CountrySession,
+    Decision,
+    Event,
+    OrganisationKind,
+    Scope,
+    utcnow,
+)
 from server.web.permissions import principal_of
-from server.web.requests import path_id, read_json_object
+from server.web.requests import choice, path_id, read_json_object
 
 routes = web.RouteTableDef()
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @routes.get("/api/countries", name="countries")
@@ -28,7 +41,7 @@ async def countries(request: web.Request) -> web.Response:
 
 @routes.post("/api/applications", name="applications.submit")
 async def submit(request: web.Request) -> web.Response:
-    form = service.parse_form(await read_json_object(request))
+    form = parse_form(await read_json_object(request))
     async with request.app[DATABASE].write() as session:
         submitted = await service.submit(session, form, utcnow())
         application = submitted.application
@@ -62,6 +75,52 @@ async def submit(request: web.Request) -> web.Response:
     )
     return web.json_response(
         {"id": application_id, "sessions": sessions, "mailed": mailed}, status=201
+    )
+
+
+def parse_form(body: dict[str, Any]) -> service.ApplicationForm:
+    """The application in a request body; `Invalid` naming the first field that is wrong."""
+
+    def text(name: str, limit: int) -> str:
+        value = body.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise Invalid(f"'{name}' is required.", code=f"missing_{name}")
+        if len(value.strip()) > limit:
+            raise Invalid(f"'{name}' is at most {limit} characters long.")
+        return value.strip()
+
+    if body.get("consent") is not True:
+        raise Invalid("Please accept the terms to apply.", code="consent_required")
+    sessions = body.get("sessions")
+    if not isinstance(sessions, list) or not sessions or not all(is_id(s) for s in sessions):
+        raise Invalid("Choose at least one country session.", code="missing_sessions")
+    email = text("contact_email", 320)
+    if not _EMAIL.fullmatch(email):
+        raise Invalid(f"{email!r} is not an email address.", code="bad_email")
+    language = body.get("language", "en")
+    if language not in service.LANGUAGES:
+        raise Invalid(f"'language' must be one of: {', '.join(service.LANGUAGES)}.")
+    country = body.get("country")
+    event = body.get("event")
+    if not is_id(event):
+        raise Invalid("'event' is the event's id.")
+    client_id = body.get("client_id")
+    if client_id is not None and (
+        not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id)
+    ):
+        raise Invalid("'client_id' is 8 to 64 letters, digits, '-' or '_'.")
+    return service.ApplicationForm(
+        event_id=event,
+        organisation=text("organisation", 200),
+        kind=choice(body.get("kind"), OrganisationKind, "kind"),
+        scope=choice(body.get("scope"), Scope, "scope"),
+        country=normalise_country(country) if isinstance(country, str) and country else None,
+        sessions=tuple(dict.fromkeys(sessions)),
+        contact_name=text("contact_name", 200),
+        contact_email=email,
+        language=language,
+        summary=text("summary", service.MAX_SUMMARY),
+        client_id=client_id,
     )
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 from server.errors import Invalid
-from server.ids import is_id
+from server.ids import is_id, is_whole_number
 from server.live.questions import (
     MAX_ANSWER_LENGTH,
     MAX_QUESTION_LENGTH,
@@ -66,11 +66,6 @@ class Screening:
     item: int | None  # `goto`: the statement (checked against the session by the room)
 
 
-def whole_number(value: object) -> TypeGuard[int]:
-    """An `int` of JSON, not a boolean (Python counts `True` as 1)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def session_id(data: Payload) -> int:
     session = data.get("session")
     if not is_id(session):
@@ -113,7 +108,7 @@ def parse_moderate(data: Payload) -> Moderate:
         return Moderate(question, action, reason=reason)
     if action is Action.MOVE:
         position = data.get("position")
-        if not whole_number(position) or position < 1:
+        if not is_whole_number(position) or position < 1:
             raise Invalid("'position' is the place in the queue, from 1.")
         return Moderate(question, action, position=position)
     if action is Action.EDIT:

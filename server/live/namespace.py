@@ -17,6 +17,7 @@ from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unau
 from server.identity.principal import ORGANISER_ROLES, Principal
 from server.identity.service import Identity
 from server.identity.tokens import SESSION_COOKIE, hash_bearer_token
+from server.ids import is_whole_number
 from server.live import commands
 from server.live.attendance import AttendanceRegister
 from server.live.broadcast import (
@@ -249,7 +250,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def handle_sync(self, sid: str, principal: Principal, data: dict[str, Any]) -> Ack:
         since = data.get("since")
-        if not commands.whole_number(since) or since < 0:
+        if not is_whole_number(since) or since < 0:
             raise Invalid("'since' is the last version you have, from 0.")
         return {"ok": True, **await self._room.sync(principal, commands.session_id(data), since)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.countries import country_name
-from server.deadlines import parse_deadline
 from server.errors import Conflict, Invalid, NotFound
 from server.models import CountrySession, Event, Mission, Statement
 
@@ -108,15 +108,10 @@ def _iso(value: Any) -> str | None:
 
 
 async def set_max_speakers(
-    session: AsyncSession, country_session_id: int, value: object
+    session: AsyncSession, country_session_id: int, value: int
 ) -> CountrySession:
-    """Change a session's speaker cap; never below the speakers it already has."""
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or not 1 <= value <= MAX_SPEAKERS_LIMIT
-    ):
-        raise Invalid(f"'max_speakers' is a whole number from 1 to {MAX_SPEAKERS_LIMIT}.")
+    """Change a session's speaker cap (1 to `MAX_SPEAKERS_LIMIT`); never below the speakers
+    it already has."""
     # Locked like an invitation does, so a cap cannot drop under a speaker being added.
     country_session = await session.get(CountrySession, country_session_id, with_for_update=True)
     if country_session is None:
@@ -135,17 +130,18 @@ async def set_max_speakers(
     return country_session
 
 
-async def set_deadlines(session: AsyncSession, event_id: int, body: dict[str, Any]) -> Event:
-    """Change the event's application and statement deadlines (those present in `body`)."""
-    names = ("application_deadline", "statement_deadline")
-    if not any(name in body for name in names):
-        raise Invalid("Send 'application_deadline', 'statement_deadline' or both.")
+DEADLINES = ("application_deadline", "statement_deadline")
+
+
+async def set_deadlines(
+    session: AsyncSession, event_id: int, changes: dict[str, datetime | None]
+) -> Event:
+    """Change the event's deadlines named in `changes` (of `DEADLINES`; None for none)."""
     event = await session.get(Event, event_id, with_for_update=True)
     if event is None:
         raise NotFound("No such event.")
     chosen = {
-        name: parse_deadline(body[name], name) if name in body else getattr(event, name)
-        for name in names
+        name: changes[name] if name in changes else getattr(event, name) for name in DEADLINES
     }
     applications, statements = chosen["application_deadline"], chosen["statement_deadline"]
     if applications and statements and statements < applications:

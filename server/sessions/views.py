@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.deadlines import parse_deadline
 from server.errors import Invalid, NotFound
 from server.identity.invitations import InvitationRequest, check_may_invite
+from server.ids import is_whole_number
 from server.keys import DATABASE, INVITER, SETTINGS
 from server.models import CountrySession, Event, OrganisationKind, Role, Scope
 from server.sessions import service
 from server.sessions.calendar import programme_calendar
 from server.web.permissions import principal_of
-from server.web.requests import path_id, read_json_object, string_field
+from server.web.requests import (
+    choice,
+    optional_string,
+    path_id,
+    read_json_object,
+    string_field,
+)
 
 routes = web.RouteTableDef()
-_E = TypeVar("_E", Role, OrganisationKind, Scope)
 
 
 @routes.get("/api/sessions", name="sessions.list")
@@ -86,10 +92,12 @@ async def update_session(request: web.Request) -> web.Response:
     """`{"max_speakers": n}`: how many speakers the session takes."""
     country_session_id = path_id(request, "session_id")
     body = await read_json_object(request)
+    value = body.get("max_speakers")
+    if not is_whole_number(value) or not 1 <= value <= service.MAX_SPEAKERS_LIMIT:
+        limit = service.MAX_SPEAKERS_LIMIT
+        raise Invalid(f"'max_speakers' is a whole number from 1 to {limit}.")
     async with request.app[DATABASE].write() as session:
-        country_session = await service.set_max_speakers(
-            session, country_session_id, body.get("max_speakers")
-        )
+        country_session = await service.set_max_speakers(session, country_session_id, value)
         detail = service.session_json(country_session, await service.missions_by_country(session))
     return web.json_response(detail)
 
@@ -99,8 +107,11 @@ async def update_event(request: web.Request) -> web.Response:
     """`{"application_deadline", "statement_deadline"}`: ISO 8601 with a time zone, or null."""
     event_id = path_id(request, "event_id")
     body = await read_json_object(request)
+    if not any(name in body for name in service.DEADLINES):
+        raise Invalid("Send 'application_deadline', 'statement_deadline' or both.")
+    changes = {name: parse_deadline(body[name], name) for name in service.DEADLINES if name in body}
     async with request.app[DATABASE].write() as session:
-        event = await service.set_deadlines(session, event_id, body)
+        event = await service.set_deadlines(session, event_id, changes)
         result = service.event_json(event)
     return web.json_response(result)
 
@@ -111,22 +122,22 @@ async def create_invitation(request: web.Request) -> web.Response:
     principal = principal_of(request)
     country_session_id = path_id(request, "session_id")
     body = await read_json_object(request)
-    role = _choice(Role, string_field(body, "role"), "role")
+    role = choice(string_field(body, "role"), Role, "role")
     check_may_invite(principal.role, role)
     invitation_request = InvitationRequest(
         role=role,
         event_id=principal.event_id,
         country_session_id=country_session_id,
-        name=_optional(body, "name"),
-        email=_optional(body, "email"),
-        mission_country=_optional(body, "mission"),
-        organisation_name=_optional(body, "organisation"),
-        organisation_kind=_choice(OrganisationKind, body.get("kind", "cso"), "kind"),
-        organisation_country=_optional(body, "organisation_country"),
+        name=optional_string(body, "name"),
+        email=optional_string(body, "email"),
+        mission_country=optional_string(body, "mission"),
+        organisation_name=optional_string(body, "organisation"),
+        organisation_kind=choice(body.get("kind", "cso"), OrganisationKind, "kind"),
+        organisation_country=optional_string(body, "organisation_country"),
         organisation_scope=None
         if body.get("scope") is None
-        else _choice(Scope, body["scope"], "scope"),
-        statement_title=_optional(body, "title") or "",
+        else choice(body["scope"], Scope, "scope"),
+        statement_title=optional_string(body, "title") or "",
     )
     inviter = request.app[INVITER]
     async with request.app[DATABASE].write() as session:
@@ -146,20 +157,3 @@ async def create_invitation(request: web.Request) -> web.Response:
         },
         status=201,
     )
-
-
-def _optional(body: dict[str, object], name: str) -> str | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Invalid(f"'{name}' must be a string.")
-    return value.strip() or None
-
-
-def _choice(cls: type[_E], value: object, name: str) -> _E:
-    try:
-        return cls(str(value))
-    except ValueError as error:
-        choices = ", ".join(member.value for member in cls)
-        raise Invalid(f"'{name}' must be one of: {choices}.") from error

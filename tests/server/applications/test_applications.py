@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
-from server.applications import service
+from server.applications import service, views
 from server.db import Database
 from server.errors import Conflict
 from server.keys import DATABASE, IDENTITY
@@ -62,7 +62,7 @@ async def test_the_deadline_to_the_second_in_the_event_time_zone(
     database = client.server.app[DATABASE]
     deadline = datetime(2030, 1, 31, 23, 59, 59, tzinfo=GENEVA)  # 22:59:59 UTC
     await set_deadlines(database, application_deadline=deadline)
-    parsed = service.parse_form(form(seeded))
+    parsed = views.parse_form(form(seeded))
     async with database.write() as session:
         on_time = await service.submit(session, parsed, deadline - timedelta(seconds=1))
         assert on_time.new

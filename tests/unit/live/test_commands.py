@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from server.errors import Invalid
+from server.ids import is_whole_number
 from server.live import commands
 from server.live.questions import Action
 from server.models import Phase
@@ -78,6 +79,6 @@ def test_answer_phase_and_screening() -> None:
 
 
 def test_whole_number_is_never_a_boolean() -> None:
-    assert commands.whole_number(0)
-    assert not commands.whole_number(True)
-    assert not commands.whole_number(1.0)
+    assert is_whole_number(0)
+    assert not is_whole_number(True)
+    assert not is_whole_number(1.0)
