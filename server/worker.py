@@ -18,15 +18,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import socketio
-from sqlalchemy import select
 
 from media.tools import ToolChecker
 from server.db import Database
 from server.errors import PresessionError
 from server.health import redis_check
 from server.jobs import LocalJobRunner, job_counts
-from server.live.broadcast import Broadcaster
-from server.models import CountrySession
+from server.live.broadcast import Broadcaster, event_lookup
 from server.settings import Settings
 from server.statements.notify import Notifier, StatementProgress
 from server.statements.processing import TranscodeHandler
@@ -134,18 +132,8 @@ async def _notifier(settings: Settings, database: Database) -> AsyncIterator[Not
     manager = socketio.AsyncRedisManager(
         settings.redis_url, channel=settings.redis_channel, write_only=True
     )
-    events: dict[int, int | None] = {}
-
-    async def event_of(session_id: int) -> int | None:
-        if session_id not in events:
-            async with database.read() as session:
-                events[session_id] = await session.scalar(
-                    select(CountrySession.event_id).where(CountrySession.id == session_id)
-                )
-        return events[session_id]
-
     try:
-        yield _Tolerant(Broadcaster(manager, event_of))
+        yield _Tolerant(Broadcaster(manager, event_lookup(database)))
     finally:
         if getattr(manager, "redis", None) is not None:
             await manager.redis.aclose()

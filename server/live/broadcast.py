@@ -10,10 +10,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
+from sqlalchemy import select
 
+from server.db import Database
 from server.live.change import Change
 from server.live.views import Audience, personal_authors, render_update
-from server.models import Role, utcnow
+from server.models import CountrySession, Role, utcnow
 from server.statements.notify import StatementProgress
 
 NAMESPACE = "/live"
@@ -38,12 +40,28 @@ def person_anywhere_room(person_id: int) -> str:
     return f"person:{person_id}"
 
 
+EventOf = Callable[[int], Awaitable[int | None]]
+
+
+def event_lookup(database: Database) -> EventOf:
+    """The event of a session, read once each: a session never moves to another event."""
+    events: dict[int, int | None] = {}
+
+    async def event_of(session_id: int) -> int | None:
+        if session_id not in events:
+            async with database.read() as session:
+                events[session_id] = await session.scalar(
+                    select(CountrySession.event_id).where(CountrySession.id == session_id)
+                )
+        return events[session_id]
+
+    return event_of
+
+
 class Broadcaster:
     """Implements the statements' `Notifier` too: progress goes out through here."""
 
-    def __init__(
-        self, sio: socketio.AsyncServer, event_of: Callable[[int], Awaitable[int | None]]
-    ) -> None:
+    def __init__(self, sio: socketio.AsyncServer, event_of: EventOf) -> None:
         self._sio = sio
         self._event_of = event_of
 

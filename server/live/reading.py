@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +31,7 @@ from server.models import (
     WrittenAnswer,
     utcnow,
 )
+from server.times import iso
 
 QUESTION_LOADS = (
     joinedload(Question.author),
@@ -57,10 +57,6 @@ async def load_questions(session: AsyncSession, question_ids: list[int]) -> list
     )
     by_id = {row.id: row for row in rows}
     return [by_id[question_id] for question_id in question_ids]
-
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 import socketio
 from aiohttp import web
-from sqlalchemy import select
 
 from server.keys import (
     ATTENDANCE,
@@ -19,11 +18,10 @@ from server.keys import (
     STAGE,
 )
 from server.live.attendance import HEARTBEAT_S, AttendanceRegister
-from server.live.broadcast import NAMESPACE, Broadcaster
+from server.live.broadcast import NAMESPACE, Broadcaster, event_lookup
 from server.live.connections import SignedInConnections
 from server.live.namespace import LiveNamespace
 from server.live.room import LiveRoom
-from server.models import CountrySession
 from server.periodic import Rounds
 from server.settings import Settings
 
@@ -50,18 +48,7 @@ def mount_live_room(app: web.Application) -> None:
         logger=False,
         engineio_logger=False,
     )
-    events: dict[int, int | None] = {}
-
-    async def event_of(session_id: int) -> int | None:
-        # A session never moves to another event: one lookup each.
-        if session_id not in events:
-            async with database.read() as session:
-                events[session_id] = await session.scalar(
-                    select(CountrySession.event_id).where(CountrySession.id == session_id)
-                )
-        return events[session_id]
-
-    broadcaster = Broadcaster(sio, event_of)
+    broadcaster = Broadcaster(sio, event_lookup(database))
     room = LiveRoom(database, settings, broadcaster.session_changed)
     attendance = AttendanceRegister(database, shared=settings.redis_url is not None)
     connections = SignedInConnections(database)

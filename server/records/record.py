@@ -18,8 +18,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from server.countries import country_name
 from server.errors import NotFound
-from server.live.reading import QUESTION_LOADS, iso
+from server.live.reading import QUESTION_LOADS
 from server.models import Attendance, CountrySession, Person, Question, Statement, utcnow
+from server.times import iso
 
 DIGEST_NOTE = "SHA-256 of the canonical JSON of every other field: keys sorted, no spaces, UTF-8"
 

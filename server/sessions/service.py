@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from server.countries import country_name
 from server.errors import Conflict, Invalid, NotFound
 from server.models import CountrySession, Event, Mission, Statement
+from server.times import iso
 
 MAX_SPEAKERS_LIMIT = 50
 
@@ -22,8 +23,8 @@ def event_json(event: Event) -> dict[str, Any]:
         "slug": event.slug,
         "name": event.name,
         "timezone": event.timezone,
-        "application_deadline": _iso(event.application_deadline),
-        "statement_deadline": _iso(event.statement_deadline),
+        "application_deadline": iso(event.application_deadline),
+        "statement_deadline": iso(event.statement_deadline),
         "max_statement_seconds": event.max_statement_seconds,
         "languages": event.languages,
     }
@@ -101,10 +102,6 @@ async def session_detail(session: AsyncSession, country_session_id: int) -> dict
 
 async def missions_by_country(session: AsyncSession) -> dict[str, Mission]:
     return {mission.country: mission for mission in (await session.scalars(select(Mission))).all()}
-
-
-def _iso(value: Any) -> str | None:
-    return None if value is None else str(value.isoformat())
 
 
 async def set_max_speakers(

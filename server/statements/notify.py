@@ -42,3 +42,8 @@ def progress_of(statement: Statement) -> StatementProgress:
         progress=statement.progress,
         error=error,
     )
+
+
+async def announce(notifier: Notifier, statement: Statement) -> None:
+    """Tell `notifier` where the statement is now."""
+    await notifier.statement_progress(progress_of(statement))

@@ -8,7 +8,6 @@ runner gives up, the statement is marked failed and moderators get the stderr.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 import time
@@ -25,8 +24,9 @@ from server.jobs import JobFatal
 from server.models import CountrySession, Job, Review, Statement
 from server.settings import Settings
 from server.statements.lifecycle import MediaEvent, next_state
-from server.statements.notify import Notifier, progress_of
+from server.statements.notify import Notifier, announce
 from server.statements.recording import Recording, statement_dir, version_dir, version_of
+from server.statements.uploads import remove_file
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 1.0
@@ -56,7 +56,7 @@ class TranscodeHandler:
                 ],
             )
         if statement is None or statement.version != version:
-            await asyncio.to_thread(_remove, source)
+            await asyncio.to_thread(remove_file, source)
             return  # deleted, or replaced by a newer upload: nothing to do
         options = self._options(statement.country_session.event.max_statement_seconds)
         out_dir = version_dir(self._settings.media_dir, statement_id, version)
@@ -79,7 +79,7 @@ class TranscodeHandler:
                 MediaEvent.REJECTED,
                 error={"code": rejection.code, "message": rejection.message},
             )
-            await asyncio.to_thread(_remove, source)
+            await asyncio.to_thread(remove_file, source)
             return
         except ToolFailed as failure:
             if failure.fatal:
@@ -88,7 +88,7 @@ class TranscodeHandler:
         await asyncio.to_thread(discard, out_dir)  # litter of interrupted attempts
         recording = Recording.from_transcoded(result, version)
         await self._settle(statement_id, version, MediaEvent.TRANSCODED, recording=recording)
-        await asyncio.to_thread(_remove, source)
+        await asyncio.to_thread(remove_file, source)
 
     def _options(self, max_statement_seconds: int) -> TranscodeOptions:
         return TranscodeOptions(
@@ -121,7 +121,7 @@ class TranscodeHandler:
             if statement is None or statement.version != version:
                 return
             statement.progress = progress
-        await self._notify(statement)
+        await announce(self._notifier, statement)
 
     async def _settle(
         self,
@@ -150,10 +150,7 @@ class TranscodeHandler:
             )
             keep = {recording.version for recording in kept if recording is not None}
         await asyncio.to_thread(_prune_versions, self.statement_dir(statement_id), keep)
-        await self._notify(statement)
-
-    async def _notify(self, statement: Statement) -> None:
-        await self._notifier.statement_progress(progress_of(statement))
+        await announce(self._notifier, statement)
 
 
 class _ProgressReporter:
@@ -189,8 +186,3 @@ def _prune_versions(statement_dir: Path, keep: set[int]) -> None:
         # A newer version than those kept may be being written by the next job: leave it.
         if child.is_dir() and version is not None and version not in keep and version < newest_kept:
             shutil.rmtree(child, ignore_errors=True)
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()

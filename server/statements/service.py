@@ -16,6 +16,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.models import CountrySession, Review, Statement, StatementState
 from server.sessions.service import statement_json as slot_json
 from server.statements.recording import Recording, caption_url, media_json
+from server.times import iso
 
 
 def statement_detail(statement: Statement, *, for_organiser: bool) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def statement_detail(statement: Statement, *, for_organiser: bool) -> dict[str, 
             "show_speaker_name": statement.show_speaker_name,
             # This speaker's own deadline, when the organisers gave one: uploads close at the
             # later of it and the event's `statement_deadline` (choices.due_at).
-            "deadline": statement.deadline.isoformat() if statement.deadline else None,
+            "deadline": iso(statement.deadline),
             "media": media_json(statement.id, Recording.from_json(statement.media)),
             "on_screen": media_json(statement.id, Recording.from_json(statement.approved_media)),
             "captions": [

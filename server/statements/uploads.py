@@ -44,7 +44,7 @@ from server.jobs import JobQueue
 from server.models import CountrySession, Statement, Upload, utcnow
 from server.settings import Settings
 from server.statements.lifecycle import MediaEvent, next_state
-from server.statements.notify import Notifier, progress_of
+from server.statements.notify import Notifier, announce
 
 TRANSCODE = "transcode"
 WRITE_CHUNK = 4 * 1024 * 1024  # bytes gathered before one write in the worker thread
@@ -123,7 +123,7 @@ class Uploads:
             statement.progress = 0.0
             session.add(upload)
         await asyncio.to_thread(self.path(upload.id).touch, exist_ok=False)
-        await self._notify(statement)
+        await announce(self._notifier, statement)
         if length == 0:  # nothing to send: complete now, and validation says what it is
             await self._complete(upload)
             return _status(upload, 0, complete=True)
@@ -232,7 +232,7 @@ class Uploads:
                 {"upload": upload.id, "version": statement.version},
             )
         self._jobs.wake()
-        await self._notify(statement)
+        await announce(self._notifier, statement)
 
     async def terminate(self, upload_id: str) -> None:
         """Cancel an upload and delete its bytes (tus termination)."""
@@ -243,7 +243,7 @@ class Uploads:
             if upload.completed_at is not None:
                 raise Conflict("This upload is complete and being processed.", code="complete")
             await self._abandon(session, upload)
-        await asyncio.to_thread(_remove, self.path(upload_id))
+        await asyncio.to_thread(remove_file, self.path(upload_id))
 
     async def expire(self) -> int:
         """Delete unfinished uploads past their expiry, and their bytes."""
@@ -257,7 +257,7 @@ class Uploads:
             for upload in expired:
                 await self._abandon(session, upload)
         for upload in expired:
-            await asyncio.to_thread(_remove, self.path(upload.id))
+            await asyncio.to_thread(remove_file, self.path(upload.id))
         return len(expired)
 
     async def _abandon(self, session: AsyncSession, upload: Upload) -> None:
@@ -276,9 +276,6 @@ class Uploads:
         if upload.completed_at is None and upload.expires_at < utcnow():
             raise Gone("This upload expired; please start it again.", code="upload_expired")
         return upload
-
-    async def _notify(self, statement: Statement) -> None:
-        await self._notifier.statement_progress(progress_of(statement))
 
 
 async def _stream_to_file(
@@ -373,7 +370,8 @@ def _try_lock(path: Path) -> int | None:
     return descriptor
 
 
-def _remove(path: Path) -> None:
+def remove_file(path: Path) -> None:
+    """Delete a file that may be gone already (blocking: run it off the loop)."""
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
 

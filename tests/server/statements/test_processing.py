@@ -65,17 +65,29 @@ class Told:
         self.progress.append(progress)
 
 
-async def test_giving_up_marks_the_statement_failed_and_keeps_stderr_for_organisers(
-    database: Database, settings: Settings
-) -> None:
+async def in_processing(database: Database, settings: Settings, version: int) -> int:
+    """The seed's statement, processing its `version`: its id."""
     seeded = await seed(database, Identity.from_settings(database, settings))
     async with database.write() as session:
         statement = await session.get(Statement, seeded.statement_id)
         assert statement is not None
-        statement.state, statement.version = StatementState.PROCESSING, 3
-        job = Job(kind="transcode", statement_id=statement.id, payload={"version": 3})
-        session.add(job)
-    out_dir = settings.media_dir / "statements" / str(seeded.statement_id) / "v3"
+        statement.state, statement.version = StatementState.PROCESSING, version
+    return seeded.statement_id
+
+
+async def reread(database: Database, statement_id: int) -> Statement:
+    async with database.read() as session:
+        statement = await session.get(Statement, statement_id)
+    assert statement is not None
+    return statement
+
+
+async def test_giving_up_marks_the_statement_failed_and_keeps_stderr_for_organisers(
+    database: Database, settings: Settings
+) -> None:
+    statement_id = await in_processing(database, settings, 3)
+    job = Job(kind="transcode", statement_id=statement_id, payload={"version": 3})
+    out_dir = settings.media_dir / "statements" / str(statement_id) / "v3"
     for attempt in (1, 2):
         (out_dir.parent / f"v3.partial-{attempt}").mkdir(parents=True)
     told = Told()
@@ -85,9 +97,7 @@ async def test_giving_up_marks_the_statement_failed_and_keeps_stderr_for_organis
         raise JobFatal(str(failure)) from failure
     except JobFatal as error:
         await handler.give_up(job, error)
-    async with database.read() as session:
-        statement = await session.get(Statement, seeded.statement_id)
-        assert statement is not None
+    statement = await reread(database, statement_id)
     assert statement.state is StatementState.FAILED
     assert statement.error is not None
     assert statement.error["code"] == "processing_failed"
@@ -102,18 +112,12 @@ async def test_giving_up_marks_the_statement_failed_and_keeps_stderr_for_organis
 async def test_giving_up_on_a_replaced_version_changes_nothing(
     database: Database, settings: Settings
 ) -> None:
-    seeded = await seed(database, Identity.from_settings(database, settings))
-    async with database.write() as session:
-        statement = await session.get(Statement, seeded.statement_id)
-        assert statement is not None
-        statement.state, statement.version = StatementState.PROCESSING, 4
+    statement_id = await in_processing(database, settings, 4)
     told = Told()
     handler = processing.TranscodeHandler(database, settings, told)
-    job = Job(kind="transcode", statement_id=seeded.statement_id, payload={"version": 3})
+    job = Job(kind="transcode", statement_id=statement_id, payload={"version": 3})
     await handler.give_up(job, RuntimeError("the old upload's job"))
-    async with database.read() as session:
-        statement = await session.get(Statement, seeded.statement_id)
-        assert statement is not None
+    statement = await reread(database, statement_id)
     assert statement.state is StatementState.PROCESSING
     assert statement.error is None
     assert told.progress == []
