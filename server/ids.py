@@ -15,11 +15,6 @@ MAX_ID = 2**31 - 1  # the smaller of the two engines' INTEGER
 _MAX_DIGITS = len(str(MAX_ID))
 
 
-def is_whole_number(value: object) -> TypeGuard[int]:
-    """Whether a JSON value is a whole number: an `int`, never a boolean."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def is_id(value: object) -> TypeGuard[int]:
     """Whether a JSON value can name a row: a whole number from 1 to `MAX_ID`, not a boolean."""
     return type(value) is int and 1 <= value <= MAX_ID

@@ -24,7 +24,8 @@ from server.models import (
     utcnow,
 )
 from server.web.permissions import principal_of
-from server.web.requests import choice, path_id, read_json_object
+from server.web.requests import path_id, read_json_object
+from server.wire import choice
 
 routes = web.RouteTableDef()
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -139,10 +140,12 @@ async def review(request: web.Request) -> web.Response:
     session_id = body.get("session")
     if not is_id(session_id):
         raise Invalid("'session' is the session this decision is for.")
-    try:
-        decision = Decision(str(body.get("decision")))
-    except ValueError as error:
-        raise Invalid("'decision' is accepted, waitlisted or rejected.") from error
+    decision = choice(
+        body.get("decision"),
+        Decision,
+        "decision",
+        message="'decision' is accepted, waitlisted or rejected.",
+    )
     message = body.get("message")
     if message is not None and (not isinstance(message, str) or len(message) > 2000):
         raise Invalid("'message' is text of at most 2,000 characters.")

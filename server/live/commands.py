@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.errors import Invalid
-from server.ids import is_id, is_whole_number
+from server.ids import is_id
 from server.live.questions import (
     MAX_ANSWER_LENGTH,
     MAX_QUESTION_LENGTH,
@@ -21,6 +21,7 @@ from server.live.questions import (
     clean_text,
 )
 from server.models import Phase as SessionPhase
+from server.wire import choice, is_whole_number
 
 Payload = dict[str, Any]
 SCREENING_ACTIONS = ("play", "pause", "seek", "goto")
@@ -97,11 +98,7 @@ def parse_ask(data: Payload) -> Ask:
 
 
 def parse_moderate(data: Payload) -> Moderate:
-    raw = data.get("action")
-    action = next((a for a in MODERATOR_ACTIONS if a.value == raw), None)
-    if action is None:
-        allowed = ", ".join(a.value for a in MODERATOR_ACTIONS)
-        raise Invalid(f"'action' must be one of: {allowed}.", code="bad_action")
+    action = choice(data.get("action"), MODERATOR_ACTIONS, "action", code="bad_action")
     question = question_id(data)
     if action is Action.REJECT:
         reason = clean_text(data.get("reason"), field="reason", max_length=MAX_REASON_LENGTH)
@@ -124,11 +121,7 @@ def parse_answer(data: Payload) -> Answer:
 
 def parse_phase(data: Payload) -> Phase:
     session = session_id(data)
-    raw = data.get("phase")
-    phase = next((p for p in SessionPhase if p.value == raw), None)
-    if phase is None:
-        raise Invalid("'phase' must be one of: scheduled, screening, qa, closed.", code="bad_phase")
-    return Phase(session, phase)
+    return Phase(session, choice(data.get("phase"), SessionPhase, "phase", code="bad_phase"))
 
 
 def parse_screening(data: Payload) -> Screening:

@@ -17,7 +17,6 @@ from server.errors import Forbidden, Invalid, PresessionError, RateLimited, Unau
 from server.identity.principal import ORGANISER_ROLES, Principal
 from server.identity.service import Identity
 from server.identity.tokens import SESSION_COOKIE, hash_bearer_token
-from server.ids import is_whole_number
 from server.live import commands
 from server.live.attendance import AttendanceRegister
 from server.live.broadcast import (
@@ -33,6 +32,7 @@ from server.live.room import LiveRoom
 from server.models import Role
 from server.settings import Settings
 from server.stage.service import Stage
+from server.wire import is_whole_number
 
 log = logging.getLogger(__name__)
 

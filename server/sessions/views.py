@@ -11,19 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.deadlines import parse_deadline
 from server.errors import Invalid, NotFound
 from server.identity.invitations import InvitationRequest, check_may_invite
-from server.ids import is_whole_number
 from server.keys import DATABASE, INVITER, SETTINGS
 from server.models import CountrySession, Event, OrganisationKind, Role, Scope
 from server.sessions import service
 from server.sessions.calendar import programme_calendar
 from server.web.permissions import principal_of
 from server.web.requests import (
-    choice,
     optional_string,
     path_id,
     read_json_object,
     string_field,
 )
+from server.wire import choice, is_whole_number
 
 routes = web.RouteTableDef()
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import base64
-import enum
 import json
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
 from server.errors import BadRequest, Invalid, NotFound, TooLarge
 from server.ids import parse_id
 from server.keys import SETTINGS
-
-_Choice = TypeVar("_Choice", bound=enum.Enum)
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
@@ -51,15 +48,6 @@ def optional_string(body: dict[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise Invalid(f"'{name}' must be a string.")
     return value.strip() or None
-
-
-def choice(value: object, options: type[_Choice], name: str) -> _Choice:
-    """The member of `options` whose value `value` is; `Invalid` listing them otherwise."""
-    for option in options:
-        if option.value == value:
-            return option
-    allowed = ", ".join(str(option.value) for option in options)
-    raise Invalid(f"'{name}' must be one of: {allowed}.")
 
 
 def path_id(request: web.Request, name: str) -> int:

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from server.errors import Invalid
-from server.ids import is_whole_number
 from server.live import commands
 from server.live.questions import Action
 from server.models import Phase
+from server.wire import is_whole_number
 
 
 def refused(parse: Any, data: dict[str, Any]) -> Invalid:
