@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
 from server.errors import Conflict, Invalid, RateLimited
@@ -50,18 +50,9 @@ class NewQuestions:
         session, country_session = write.session, write.country_session
         connection = await session.connection()  # no autoflush between a batch's questions
         principal = request.principal
-        minute_ago = write.now - timedelta(minutes=1)
-        mine = Question.client_id == request.client_id
-        existing_id, existing_session, recent, open_count = (
-            await connection.execute(
-                select(
-                    func.max(Question.id).filter(mine),
-                    func.max(Question.country_session_id).filter(mine),
-                    func.count(Question.id).filter(Question.asked_at > minute_ago),
-                    func.count(Question.id).filter(Question.status.in_(OPEN)),
-                ).where(Question.author_id == principal.person_id)
-            )
-        ).one()
+        existing_id, existing_session, recent, open_count = await _figures(
+            connection, write, request
+        )
         if existing_id is not None:  # a retry: the same question, nothing new
             if existing_session != country_session.id:
                 raise Conflict("This client_id was used for another session's question.")
@@ -73,15 +64,7 @@ class NewQuestions:
                 code="questions_closed",
             )
         self._check_limits(recent, open_count)
-        addressee = None
-        if request.to is not None:
-            addressee = await session.scalar(
-                select(Statement)
-                .where(Statement.id == request.to)
-                .options(joinedload(Statement.organisation))
-            )
-            if addressee is None or addressee.country_session_id != country_session.id:
-                raise Invalid("That speaker is not on this session's panel.", code="bad_addressee")
+        addressee = await _addressee(write, request.to)
         assert principal.mission_id is not None, "checked before queueing"
         mission = await self._mission(session, principal.mission_id)
         country_session.questions_asked += 1
@@ -99,7 +82,9 @@ class NewQuestions:
             asked_at=write.now,
         )
         row = {column: getattr(question, column) for column in _QUESTION_COLUMNS}
-        question.id = await connection.scalar(insert(Question).values(row).returning(Question.id))
+        new_id = await connection.scalar(insert(Question).values(row).returning(Question.id))
+        assert new_id is not None, "an insert returns its id"
+        question.id = new_id
         view = reading.question_view(
             question,
             country_session.country,
@@ -136,3 +121,35 @@ class NewQuestions:
                 " is answered.",
                 code="too_many_open",
             )
+
+
+async def _figures(
+    connection: AsyncConnection, write: SessionWrite, request: WaitingAsk
+) -> tuple[int | None, int | None, int, int]:
+    """The author's question with this `client_id` (and its session), how many they asked in
+    the last minute, and how many of theirs are open."""
+    minute_ago = write.now - timedelta(minutes=1)
+    mine = Question.client_id == request.client_id
+    existing_id, existing_session, recent, open_count = (
+        await connection.execute(
+            select(
+                func.max(Question.id).filter(mine),
+                func.max(Question.country_session_id).filter(mine),
+                func.count(Question.id).filter(Question.asked_at > minute_ago),
+                func.count(Question.id).filter(Question.status.in_(OPEN)),
+            ).where(Question.author_id == request.principal.person_id)
+        )
+    ).one()
+    return existing_id, existing_session, recent, open_count
+
+
+async def _addressee(write: SessionWrite, to: int | None) -> Statement | None:
+    """The statement a question is addressed to, on this session's panel; None: the panel."""
+    if to is None:
+        return None
+    addressee = await write.session.scalar(
+        select(Statement).where(Statement.id == to).options(joinedload(Statement.organisation))
+    )
+    if addressee is None or addressee.country_session_id != write.country_session.id:
+        raise Invalid("That speaker is not on this session's panel.", code="bad_addressee")
+    return addressee
