@@ -87,7 +87,7 @@ async def prepare(env: dict[str, str], delegates: int) -> People:
     database = Database(settings)
     try:
         await database.upgrade()
-        identity = Identity(database, settings.secret, settings.login_days)
+        identity = Identity.from_settings(database, settings)
         summary = await create_demo(database, identity, settings)
         session_id = summary["sessions"][0]["id"]
         async with database.write() as session:

@@ -35,11 +35,8 @@ def client_manager(settings: Settings) -> socketio.AsyncManager:
     return socketio.AsyncManager()
 
 
-def mount_live_room(app: web.Application) -> None:
-    """The live room, its attendance register and its sign-ins, on the app and its routes;
-    their background rounds start and stop with the app."""
-    settings, database = app[SETTINGS], app[DATABASE]
-    sio = socketio.AsyncServer(
+def socketio_server(settings: Settings) -> socketio.AsyncServer:
+    return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=client_manager(settings),
         cors_allowed_origins=list(settings.allowed_origins),
@@ -48,6 +45,13 @@ def mount_live_room(app: web.Application) -> None:
         logger=False,
         engineio_logger=False,
     )
+
+
+def mount_live_room(app: web.Application) -> None:
+    """The live room, its attendance register and its sign-ins, on the app and its routes;
+    their background rounds start and stop with the app."""
+    settings, database = app[SETTINGS], app[DATABASE]
+    sio = socketio_server(settings)
     broadcaster = Broadcaster(sio, event_lookup(database))
     room = LiveRoom(database, settings, broadcaster.session_changed)
     attendance = AttendanceRegister(database, shared=settings.redis_url is not None)
@@ -76,18 +80,7 @@ def mount_live_room(app: web.Application) -> None:
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await attendance.start()
-
-        async def beat() -> None:
-            # Say this process is alive; close the stays of processes that stopped saying so.
-            await attendance.heartbeat()
-            await attendance.sweep()
-
-        rounds = Rounds()
-        rounds.start(HEARTBEAT_S, beat, "live room: attendance heartbeat")
-        # Sign-ins that ended in another process, or expired (a sign-out here is at once).
-        rounds.start(
-            settings.sign_in_check_seconds, connections.sweep, "live room: checking sign-ins"
-        )
+        rounds = _rounds(settings, attendance, connections)
         yield
         await rounds.stop()
         await room.close()
@@ -95,3 +88,18 @@ def mount_live_room(app: web.Application) -> None:
         await attendance.stop()
 
     app.cleanup_ctx.append(lifecycle)
+
+
+def _rounds(
+    settings: Settings, attendance: AttendanceRegister, connections: SignedInConnections
+) -> Rounds:
+    async def beat() -> None:
+        # Say this process is alive; close the stays of processes that stopped saying so.
+        await attendance.heartbeat()
+        await attendance.sweep()
+
+    rounds = Rounds()
+    rounds.start(HEARTBEAT_S, beat, "live room: attendance heartbeat")
+    # Sign-ins that ended in another process, or expired (a sign-out here is at once).
+    rounds.start(settings.sign_in_check_seconds, connections.sweep, "live room: checking sign-ins")
+    return rounds
