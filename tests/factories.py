@@ -30,6 +30,24 @@ async def invited(session: AsyncSession, *, days: int = 30, **request: Any) -> I
     )
 
 
+async def event_with_sessions(
+    session: AsyncSession, slug: str, name: str, sessions: list[tuple[str, datetime]]
+) -> tuple[Event, list[CountrySession]]:
+    """An event (Geneva's time zone) and its country sessions, an hour each from their start."""
+    event = Event(slug=slug, name=name, timezone="Europe/Zurich")
+    session.add(event)
+    await session.flush()
+    country_sessions = [
+        CountrySession(
+            event_id=event.id, country=country, starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+        for country, start in sessions
+    ]
+    session.add_all(country_sessions)
+    await session.flush()
+    return event, country_sessions
+
+
 @dataclass(frozen=True)
 class Seed:
     event_id: int
@@ -43,21 +61,13 @@ async def seed(database: Database, identity: Identity) -> Seed:
     """Belgium and Denmark sessions; an admin, a moderator, a speaker and delegates."""
     now = utcnow()
     async with database.write() as session:
-        event = Event(slug="test-event", name="Test pre-sessions", timezone="Europe/Zurich")
-        session.add(event)
-        await session.flush()
         start = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
-        belgium = CountrySession(
-            event_id=event.id, country="BE", starts_at=start, ends_at=start + timedelta(hours=1)
+        event, (belgium, denmark) = await event_with_sessions(
+            session,
+            "test-event",
+            "Test pre-sessions",
+            [("BE", start), ("DK", start + timedelta(hours=4))],
         )
-        denmark = CountrySession(
-            event_id=event.id,
-            country="DK",
-            starts_at=start + timedelta(hours=4),
-            ends_at=start + timedelta(hours=5),
-        )
-        session.add_all([belgium, denmark])
-        await session.flush()
         people = {
             "admin": InvitationRequest(role=Role.ADMIN, event_id=event.id, name="Ada Admin"),
             "moderator": InvitationRequest(role=Role.MODERATOR, event_id=event.id, name="Mo"),
@@ -151,15 +161,10 @@ class OtherEvent:
 async def other_event(database: Database, identity: Identity) -> OtherEvent:
     """A second event (one Namibia session, nobody speaking yet) and its admin."""
     async with database.write() as session:
-        event = Event(slug="other-event", name="Other pre-sessions", timezone="Europe/Zurich")
-        session.add(event)
-        await session.flush()
         start = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
-        namibia = CountrySession(
-            event_id=event.id, country="NA", starts_at=start, ends_at=start + timedelta(hours=1)
+        event, (namibia,) = await event_with_sessions(
+            session, "other-event", "Other pre-sessions", [("NA", start)]
         )
-        session.add(namibia)
-        await session.flush()
         admin = await invited(session, role=Role.ADMIN, event_id=event.id, name="Other Admin")
         token = identity.invitation_token(admin.invitation)
         return OtherEvent(event.id, namibia.id, token)
