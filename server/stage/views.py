@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server.identity.principal import Principal
-from server.keys import DATABASE, LIVE_ROOM, SETTINGS, STAGE
+from server.keys import DATABASE, JOBS, LIVE_ROOM, SETTINGS, STAGE
 from server.live.socket import every
 from server.stage import process
 from server.stage.config import stage_config
@@ -69,6 +69,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     proxy = JanusProxy(stage, database, config.janus_url if config else "http://127.0.0.1:1")
     app[PROXY] = proxy
     stage.on_removed = proxy.end_person
+    stage.on_publishing = proxy.sync_recording
+    stage.jobs = app[JOBS]
     room.on_stage_change = stage.wake
     tasks = []
     if stage.available:
