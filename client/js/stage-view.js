@@ -20,6 +20,9 @@ export class StageView {
     this.active = null;
     this.activeSince = 0;
     this.status = h("p", { class: "stage-status", id: `${id}-status` });
+    // Everyone on the page knows when what is said on the stage is recorded.
+    this.recording = h("p", { class: "stage-recording", id: `${id}-recording`, hidden: true },
+      t("stage.recording"));
     this.grid = h("div", { class: "stage-tiles", role: "list", "aria-label": t("stage.on_stage") });
     this.empty = h("p", { class: "empty stage-empty" }, t("stage.nobody"));
     this.soundOnly = h("input", { type: "checkbox", id: `${id}-sound-only`, checked: stage.soundOnly,
@@ -27,7 +30,7 @@ export class StageView {
     this.startSound = h("button", { type: "button", class: "secondary", hidden: true,
       onclick: () => this.playAll() }, t("stage.start_sound"));
     this.root = h("div", { class: "stage-view", id, dataset: { status: stage.status } },
-      this.status, this.grid, this.empty,
+      this.status, this.recording, this.grid, this.empty,
       h("div", { class: "player-tools" },
         h("label", { class: "choice", for: this.soundOnly.id }, this.soundOnly, " ", t("stage.sound_only")),
         this.startSound));
@@ -67,6 +70,7 @@ export class StageView {
     const { stage } = this;
     this.root.dataset.status = stage.status;
     this.status.textContent = this.statusText();
+    this.recording.hidden = !stage.state?.recording;
     const feeds = stage.feeds();
     const seen = new Set();
     for (const feed of feeds) {

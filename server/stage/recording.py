@@ -208,9 +208,7 @@ class QaRecordingHandler:
         if not pieces:
             await self._settle(session_id, QaRecordingState.EMPTY)
             return
-        writing: bool = await asyncio.to_thread(still_written, pieces, _now_s())
-        if writing:
-            raise RuntimeError("Janus is still writing the last pieces; trying again shortly")
+        await _settled(pieces)
         if shutil.which(PP_REC) is None:
             raise JobFatal(f"{PP_REC} is not installed here (Debian's janus-tools)")
         work = self.out_dir(session_id).with_name(f"qa.work{job.attempts}")
@@ -228,6 +226,7 @@ class QaRecordingHandler:
                 duration_s=total,
             )
             out = self.out_dir(session_id) / "v1"
+            await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
             options = TranscodeOptions(
                 limits=Limits(max_duration_s=MAX_DURATION_S),
                 loudness_target=self._settings.loudness_target_lufs,
@@ -305,6 +304,18 @@ def _session_of(job: Job) -> int:
 
 def _now_s() -> float:
     return datetime.now(UTC).timestamp()
+
+
+async def _settled(pieces: list[Path], patience_s: float = 60.0) -> None:
+    """Wait until Janus has stopped writing (the room is destroyed when the stage ends; a
+    piece still growing after `patience_s` is taken as it is)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience_s
+    while loop.time() < deadline:
+        writing: bool = await asyncio.to_thread(still_written, pieces, _now_s())
+        if not writing:
+            return
+        await asyncio.sleep(1.0)
 
 
 def _total_s(tracks: list[Track]) -> float:

@@ -105,6 +105,7 @@ PERMISSIONS: Mapping[str, Rule] = {
     "statements.consent": Rule(SPEAKERS, statement=OWNER),
     "statements.deadline": Rule(ORGANISERS, statement=PARTICIPANT),
     "media.file": Rule(SIGNED_IN, statement=PARTICIPANT),
+    "media.qa_recording": Rule(SIGNED_IN, in_session=True),
     "playlist": Rule(SIGNED_IN, in_session=True),
     "playlist.order": Rule(ORGANISERS, in_session=True),
     "playlist.m3u8": Rule(SIGNED_IN, in_session=True),

@@ -69,6 +69,7 @@ EXPECTED = [
     ("statements.consent", "PUT", "/api/statements/{st}/consent", {}, OWNERS),
     ("statements.deadline", "PUT", "/api/statements/{st}/deadline", {}, ORGANISERS),
     ("media.file", "GET", "/media/statements/{st}/v1/master.m3u8", None, IN_SESSION),
+    ("media.qa_recording", "GET", "/media/sessions/{s}/qa/v1/master.m3u8", None, IN_SESSION),
     ("playlist", "GET", "/api/sessions/{s}/playlist", None, IN_SESSION),
     ("playlist.order", "PUT", "/api/sessions/{s}/playlist", {}, ORGANISERS),
     ("playlist.m3u8", "GET", "/api/sessions/{s}/playlist.m3u8", None, IN_SESSION),
