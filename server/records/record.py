@@ -150,7 +150,11 @@ async def session_record(
         "questions": [_question(question, sur) for question in questions],
         "attendance": _attendance(stays, now),
         "stage": {
-            **stage_history(((at, payload.get("stage", {})) for at, payload in stage_updates), now),
+            **stage_history(
+                ((at, payload.get("stage", {})) for at, payload in stage_updates),
+                now,
+                numbers={question.id: question.number for question in questions},
+            ),
             "qa_recording": qa_recording(recording, list(statements), records=records),
         },
     }

@@ -17,12 +17,17 @@ NOT_RECORDED = {
 
 
 def stage_history(
-    updates: Iterable[tuple[datetime, dict[str, Any]]], until: datetime
+    updates: Iterable[tuple[datetime, dict[str, Any]]],
+    until: datetime,
+    *,
+    numbers: dict[int, int] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Floor turns and stays on stage, from the journalled `stage` updates in version order.
 
-    A turn or a stay that is still open at the last update ends at `until` (the session's
-    close, or now)."""
+    A turn or a stay that is still open at the last update ends at `until` (now: closing the
+    session journals a stage without floor or anyone on it). `numbers` turns question ids
+    into the numbers the record shows."""
+    numbers = numbers or {}
     turns: list[dict[str, Any]] = []
     stays: list[dict[str, Any]] = []
     floor_key: tuple[Any, ...] | None = None
@@ -38,7 +43,7 @@ def stage_history(
                     {
                         "mission": floor["mission"]["name"],
                         "mission_country": floor["mission"]["country"],
-                        "question": floor.get("question"),
+                        "question": numbers.get(floor.get("question") or 0),
                         "video": bool(floor.get("video")),
                         "from": at.isoformat(),
                         "until": None,
