@@ -308,6 +308,8 @@ export default {
   "stage.title": "Escenario en directo",
   "stage.on_stage": "En el escenario",
   "stage.nobody": "Todavía no hay nadie en el escenario.",
+  "stage.overflow_label": "El escenario (difusión)",
+  "stage.overflow_caption": "Difusión del escenario: unos segundos de retraso",
   "stage.start_sound": "Activar el sonido del escenario",
   "stage.sound_only": "Solo sonido (conexión débil)",
   "stage.status_off": "El escenario no está en directo.",

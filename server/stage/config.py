@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from server.settings import Settings, SettingsError
 from server.stage import process
@@ -25,6 +27,8 @@ class StageConfig:
     turn_urls: tuple[str, ...]
     turn_secret: str | None
     managed: process.JanusConfig | None  # None: an external Janus
+    webrtc_viewers: int = 200
+    overflow_dir: Path | None = None  # None: no overflow (no ffmpeg here)
 
 
 def _derived(secret: str, purpose: str) -> str:
@@ -39,6 +43,10 @@ def stage_config(settings: Settings) -> StageConfig | None:
         "secret": secret,
         "turn_urls": settings.turn_urls,
         "turn_secret": settings.turn_secret,
+        "webrtc_viewers": settings.stage_webrtc_viewers,
+        "overflow_dir": settings.data_dir / "stage" / "overflow"
+        if shutil.which("ffmpeg")
+        else None,
     }
     if settings.janus_url is not None:
         assert settings.janus_api_secret, "checked by the settings"
