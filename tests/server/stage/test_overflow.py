@@ -48,7 +48,8 @@ async def test_beyond_the_webrtc_viewers_a_delegate_gets_the_overflow(
         "hls": f"{base}/av/index.m3u8",
         "audio": f"{base}/audio/index.m3u8",
     }
-    assert "token" not in watching and "participants" not in watching
+    assert "token" not in watching
+    assert "participants" not in watching
     assert watching["may_publish"] is False
     assert "overflow" not in (await speaker.ok("stage_pass", {"session": session_id}))["pass"]
 
