@@ -89,6 +89,9 @@ class Settings:
     janus_rtp_ports: str = "20000-40000"
     # VideoRoom ids are this plus the session id, so deployments can share one Janus.
     stage_room_base: int = 1000
+    # WebRTC viewers a stage takes (Janus participants who do not publish); delegates beyond
+    # it, who do not hold the floor, watch the overflow: the stage as low-latency HLS.
+    stage_webrtc_viewers: int = 200
     turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = None
     # The Q&A recording (docs/stage.md, "Recording"): "auto" records the stage in the Q&A
@@ -124,6 +127,8 @@ class Settings:
             raise SettingsError(f"{PREFIX}ASK_TIMEOUT_SECONDS must be more than 0")
         if self.queue_order not in ("round_robin", "fifo"):
             raise SettingsError(f"{PREFIX}QUEUE_ORDER is 'round_robin' or 'fifo'")
+        if self.stage_webrtc_viewers < 0:
+            raise SettingsError(f"{PREFIX}STAGE_WEBRTC_VIEWERS is 0 or more")
         if self.stage not in ("auto", "off"):
             raise SettingsError(f"{PREFIX}STAGE is 'auto' or 'off'")
         if self.stage_recording not in ("auto", "off"):
@@ -227,6 +232,7 @@ class Settings:
             janus_port=_int(env, "JANUS_PORT", cls.janus_port),
             janus_rtp_ports=env.get(f"{PREFIX}JANUS_RTP_PORTS", cls.janus_rtp_ports),
             stage_room_base=_int(env, "STAGE_ROOM_BASE", cls.stage_room_base),
+            stage_webrtc_viewers=_int(env, "STAGE_WEBRTC_VIEWERS", cls.stage_webrtc_viewers),
             turn_urls=tuple(
                 url.strip() for url in env.get(f"{PREFIX}TURN_URLS", "").split(",") if url.strip()
             ),

@@ -309,6 +309,8 @@ export default {
   "stage.title": "Live stage",
   "stage.on_stage": "On stage",
   "stage.nobody": "Nobody is on the stage yet.",
+  "stage.overflow_label": "The stage (broadcast)",
+  "stage.overflow_caption": "Broadcast of the stage: a few seconds behind",
   "stage.start_sound": "Turn on the stage’s sound",
   "stage.sound_only": "Sound only (poor connection)",
   "stage.recording": "● Recorded: the Q&A is recorded for the session record (speakers who did not agree are not recorded).",

@@ -309,6 +309,8 @@ export default {
   "stage.title": "Escenario en directo",
   "stage.on_stage": "En el escenario",
   "stage.nobody": "Todavía no hay nadie en el escenario.",
+  "stage.overflow_label": "El escenario (difusión)",
+  "stage.overflow_caption": "Difusión del escenario: unos segundos de retraso",
   "stage.start_sound": "Activar el sonido del escenario",
   "stage.sound_only": "Solo sonido (conexión débil)",
   "stage.recording": "● Grabación: las preguntas y respuestas se graban para el acta de la sesión (no se graba a los oradores que no lo aceptaron).",

@@ -309,6 +309,8 @@ export default {
   "stage.title": "Scène en direct",
   "stage.on_stage": "Sur scène",
   "stage.nobody": "Personne n’est encore sur la scène.",
+  "stage.overflow_label": "La scène (diffusion)",
+  "stage.overflow_caption": "Diffusion de la scène : quelques secondes de décalage",
   "stage.start_sound": "Activer le son de la scène",
   "stage.sound_only": "Son seulement (connexion faible)",
   "stage.recording": "● Enregistrement : les questions-réponses sont enregistrées pour le compte rendu de la session (les intervenants qui ne l’ont pas accepté ne sont pas enregistrés).",

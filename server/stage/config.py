@@ -29,6 +29,8 @@ class StageConfig:
     managed: process.JanusConfig | None  # None: an external Janus
     # Where Janus writes the Q&A recording's pieces; None: the stage is not recorded.
     recordings_dir: Path | None = None
+    webrtc_viewers: int = 200
+    overflow_dir: Path | None = None  # None: no overflow (no ffmpeg here)
 
 
 def _derived(secret: str, purpose: str) -> str:
@@ -44,6 +46,10 @@ def stage_config(settings: Settings) -> StageConfig | None:
         "turn_urls": settings.turn_urls,
         "turn_secret": settings.turn_secret,
         "recordings_dir": settings.recordings_dir if records(settings) else None,
+        "webrtc_viewers": settings.stage_webrtc_viewers,
+        "overflow_dir": settings.data_dir / "stage" / "overflow"
+        if shutil.which("ffmpeg")
+        else None,
     }
     if settings.janus_url is not None:
         assert settings.janus_api_secret, "checked by the settings"

@@ -43,6 +43,7 @@ from server.models import (
 from server.stage import rights
 from server.stage.config import StageConfig
 from server.stage.janus import JanusClient, JanusError, JanusUnreachable, signed_token
+from server.stage.overflow import Overflow
 from server.stage.recording import QA_RECORDING
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ class Stage:
         self._config = config
         self._write = write
         self._janus = None if config is None else JanusClient(config.janus_url, config.api_secret)
+        self.overflow = Overflow(self._janus, config, database)  # docs/stage.md: the overflow
         self._wake = asyncio.Event()
         self._rooms: set[int] = set()  # rooms this process knows Janus has
         self._muted_in_janus: set[tuple[int, int]] = set()  # (room, participant)
@@ -192,6 +194,7 @@ class Stage:
         self._wake.set()
 
     async def close(self) -> None:
+        await self.overflow.close()
         if self._janus is not None:
             await self._janus.close()
 
@@ -331,6 +334,10 @@ class Stage:
         """What the browser needs to join the session's room, with this person's rights now."""
         config = self._require()
         seat = await self.seat(principal, rights.room_id(session_id, config.room_base))
+        if principal.role is Role.DELEGATE and not seat.may_publish:
+            if self.overflow.full(session_id, principal.person_id):
+                return self._overflow_pass(principal, session_id)
+            self.overflow.reserve(session_id, principal.person_id)
         assert self._janus is not None, "a stage has a Janus"
         try:
             await self._ensure_room(seat.room)
@@ -362,6 +369,16 @@ class Stage:
             "video": video,
             "recorded": seat.record,
             "ice_servers": self._ice_servers(principal.person_id),
+            "expires_at": int(time.time()) + PASS_LIFETIME_S,
+        }
+
+    def _overflow_pass(self, principal: Principal, session_id: int) -> dict[str, Any]:
+        """Beyond the WebRTC viewers the stage takes: the stage as HLS, no Janus rights."""
+        return {
+            "overflow": self.overflow.urls(session_id),
+            "person": principal.person_id,
+            "may_publish": False,
+            "video": False,
             "expires_at": int(time.time()) + PASS_LIFETIME_S,
         }
 
@@ -462,6 +479,7 @@ class Stage:
                 await session.scalars(select(CountrySession).where(CountrySession.stage_live))
             ).all()
             wanted = {rights.room_id(room.id, config.room_base): room for room in live}
+        await self.overflow.keep({room.id for room in live})  # even while Janus is away
         await self._janus.keepalive()
         extra = await self._our_rooms() - set(wanted)
         if extra:
@@ -534,6 +552,7 @@ class Stage:
         state = room.stage_state or {}
         if not was_reachable or state.get("on_stage") != on_stage or not state.get("reachable"):
             await self._journal(room.id, on_stage=on_stage, reachable=True)
+        await self.overflow.follow(room, room_number, on_stage)
 
     async def _recording_begins(self, session_id: int) -> None:
         """The session's Q&A recording exists from its first recorded piece."""
@@ -641,6 +660,7 @@ class Stage:
         secret = rights.room_secret(self._config.secret, room_number)
         answer = await self._janus.request({"request": "listparticipants", "room": room_number})
         participants = answer.get("participants", [])
+        self.overflow.saw(room.id, participants)
         people = await self._people(room, participants)
         state = room.stage_state or {}
         muted, removed = set(state.get("muted", [])), set(state.get("removed", []))
@@ -786,6 +806,7 @@ class Stage:
         if self.reachable or self.rounds <= 1:
             log.warning("stage: Janus is unreachable, retrying: %s", error)
         self.reachable = False
+        self.overflow.janus_lost()
         self._rooms.clear()
         self._muted_in_janus.clear()
         async with self._database.read() as session:
