@@ -10,10 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from server.keys import DATABASE, SETTINGS
+from server.keys import DATABASE, STAGE
 from server.records.figures import event_figures
 from server.records.record import session_record
-from server.stage.config import records
 from server.web.requests import path_id
 
 routes = web.RouteTableDef()
@@ -28,7 +27,7 @@ CSV_COLUMNS = (
 async def _record(request: web.Request) -> dict[str, Any]:
     async with request.app[DATABASE].read() as session:
         return await session_record(
-            session, path_id(request, "session_id"), records=records(request.app[SETTINGS])
+            session, path_id(request, "session_id"), records=request.app[STAGE].records
         )
 
 
