@@ -12,7 +12,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && node scripts/vendor.mjs
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg janus \
+    && apt-get install -y --no-install-recommends ffmpeg janus janus-tools \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 presession \
     && mkdir /data && chown presession /data

@@ -9,7 +9,10 @@ subscriber pages that read the bar code back from every frame they decode. Print
   baseline measured in the same run: the same canvas sent over a direct RTCPeerConnection
   inside one page (encoding and decoding, no network, no Janus);
 - time to first frame for a late joiner (a subscriber that joins while the stage is live);
-- from the CPU per subscriber, how many subscribers one core of Janus carries.
+- from the CPU per subscriber, how many subscribers one core of Janus carries;
+- with `--overflow`: the overflow (the stage as low-latency HLS, for delegates beyond the
+  WebRTC viewers the stage takes): its glass-to-glass delay read back from hls.js, and the CPU
+  of its ffmpeg, each as a ratio against the WebRTC figures of the same run.
 
 Not a test. Bounded in time and count; talks to 127.0.0.1 only; stops by itself.
 """
@@ -91,7 +94,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 class Server:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, **settings: str) -> None:
         self.port = free_port()
         self.base = f"http://localhost:{self.port}"
         self.env = {
@@ -101,6 +104,7 @@ class Server:
             "PRESESSION_PUBLIC_URL": self.base,
             "PRESESSION_JANUS_PORT": str(free_port()),
             "PRESESSION_SQLITE_SYNCHRONOUS": "NORMAL",
+            **settings,
         }
         command = [sys.executable, "-m", "server.cli"]
         printed = subprocess.run(
@@ -136,7 +140,13 @@ class Server:
         raise SystemExit("the server (or its Janus) did not come up; see server.log")
 
     def janus_pid(self) -> int:
-        # Janus is the server's child: /proc says which.
+        found = self.child("janus")
+        if found is None:
+            raise SystemExit("the server's Janus was not found")
+        return found
+
+    def child(self, name: str) -> int | None:
+        # Janus and the overflow's ffmpeg are the server's children: /proc says which.
         for status in Path("/proc").glob("[0-9]*/status"):
             try:
                 fields = dict(
@@ -148,9 +158,9 @@ class Server:
                 continue
             if fields.get("PPid", "").strip() == str(self.process.pid) and fields.get(
                 "Name", ""
-            ).strip().startswith("janus"):
+            ).strip().startswith(name):
                 return int(status.parent.name)
-        raise SystemExit("the server's Janus was not found")
+        return None
 
     def stop(self) -> None:
         self.process.terminate()
@@ -200,19 +210,20 @@ async def delays_of(page: Page) -> list[float]:
     return result
 
 
-async def run(sizes: list[int], window_s: float) -> None:
+async def run(sizes: list[int], window_s: float, overflow: bool) -> None:
     if shutil.which("janus") is None:
         raise SystemExit("Janus is not installed: apt-get install janus")
     with tempfile.TemporaryDirectory() as folder:
-        server = Server(Path(folder))
+        # The subscribers and the late joiner by WebRTC; the next delegate overflows.
+        server = Server(Path(folder), PRESESSION_STAGE_WEBRTC_VIEWERS=str(max(sizes) + 1))
         try:
             await server.wait()
-            await measure(server, sizes, window_s)
+            await measure(server, sizes, window_s, overflow)
         finally:
             server.stop()
 
 
-async def measure(server: Server, sizes: list[int], window_s: float) -> None:
+async def measure(server: Server, sizes: list[int], window_s: float, overflow: bool) -> None:
     session = server.demo["sessions"][0]["id"]
     speaker = next(s for s in server.demo["invitations"]["speakers"] if s["session"] == session)
     delegates = server.subscribers
@@ -240,7 +251,7 @@ async def measure(server: Server, sizes: list[int], window_s: float) -> None:
               f"p95 {percentile(baseline, 0.95):.0f} ms ({len(baseline)} frames)")  # fmt: skip
 
         publisher = await open_page(browser, server, speaker["token"])
-        await publisher.evaluate(f"window.stage({session}, true)")
+        await publisher.evaluate(f"window.stage({session}, true, {str(overflow).lower()})")
         await asyncio.sleep(2)
         subscribers: list[Page] = []
         idle_janus = cpu_seconds(janus)
@@ -253,6 +264,7 @@ async def measure(server: Server, sizes: list[int], window_s: float) -> None:
             f" server {server_idle * 100:.1f} %"
         )
         per_core = []
+        webrtc: dict[int, tuple[float, float]] = {}  # N → (p50 ms, Janus CPU per subscriber)
         for size in sizes:
             while len(subscribers) < size:
                 # The same delegate invitation may sign in several pages: each its own pass.
@@ -273,6 +285,7 @@ async def measure(server: Server, sizes: list[int], window_s: float) -> None:
             if per_sub > 0:
                 per_core.append(1 / per_sub)
             p50 = statistics.median(delays) if delays else float("nan")
+            webrtc[size] = (p50, per_sub)
             print(
                 f"N={size:>2}: Janus {janus_cpu * 100:5.1f} % of a core"
                 f" ({per_sub * 100:.2f} % per subscriber),"
@@ -295,8 +308,53 @@ async def measure(server: Server, sizes: list[int], window_s: float) -> None:
             carried = statistics.median(per_core)
             print(f"one core of Janus carries about {carried:.0f} subscribers of this stream"
                   " (from the CPU per subscriber above)")  # fmt: skip
+        if overflow:
+            page = await open_page(browser, server, delegates[max(sizes) + 1])
+            await measure_overflow(server, page, session, window_s, webrtc)
         await browser.close()
     await moderator.disconnect()
+
+
+async def measure_overflow(
+    server: Server,
+    page: Page,
+    session: int,
+    window_s: float,
+    webrtc: dict[int, tuple[float, float]],
+) -> None:
+    """One delegate beyond the WebRTC viewers: the stage by HLS, measured like the others."""
+    started = time.monotonic()
+    await asyncio.wait_for(page.evaluate(f"window.overflow({session})"), 30)
+    for _ in range(600):
+        if await page.evaluate("window.bench.firstFrameMs") is not None:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        print("overflow: no frame within 60 s", await page.evaluate("window.bench.errors"))
+        return
+    first = time.monotonic() - started
+    await asyncio.sleep(3)  # hls.js settles at its live edge
+    await page.evaluate("window.bench.delays = []")
+    ffmpeg = server.child("ffmpeg")
+    assert ffmpeg is not None, "the overflow's ffmpeg runs"
+    before = cpu_seconds(ffmpeg)
+    await asyncio.sleep(window_s)
+    cpu = (cpu_seconds(ffmpeg) - before) / window_s
+    delays = await delays_of(page)
+    p50 = statistics.median(delays) if delays else float("nan")
+    size = min(webrtc)
+    rtc_p50, rtc_cpu = webrtc[size]
+    print(
+        f"overflow (HLS, 1 s segments): first frame {first:.1f} s after asking for a pass;"
+        f" glass-to-glass p50 {p50:.0f} ms, p95 {percentile(delays, 0.95):.0f} ms"
+        f" ({p50 / rtc_p50:.0f}x WebRTC's p50 at N={size}); {len(delays)} frames"
+    )
+    ratio = cpu / rtc_cpu if rtc_cpu > 0 else float("inf")
+    print(
+        f"overflow ffmpeg: {cpu * 100:.1f} % of a core for any number of viewers"
+        f" (= {ratio:.0f}x Janus's CPU per WebRTC subscriber at N={size}: the overflow costs"
+        f" less than WebRTC beyond about {ratio:.0f} viewers, before serving the files)"
+    )
 
 
 def main() -> None:
@@ -307,12 +365,15 @@ def main() -> None:
         "--sizes", default="1,5,10,20", help=f"subscriber counts, at most {len(MISSIONS) - 2}"
     )
     parser.add_argument("--window", type=float, default=8.0, help="seconds measured at each size")
+    parser.add_argument(
+        "--overflow", action="store_true", help="also measure the overflow (the stage as HLS)"
+    )
     args = parser.parse_args()
     sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
     if not sizes or sizes[0] < 1 or sizes[-1] > len(MISSIONS) - 2:
         parser.error(f"--sizes are from 1 to {len(MISSIONS) - 2}")
     started = time.monotonic()
-    asyncio.run(run(sizes, args.window))
+    asyncio.run(run(sizes, args.window, args.overflow))
     print(
         f"({time.monotonic() - started:.0f} s in all;"
         f" {os.cpu_count()} cores shared with the browser pages)"

@@ -35,6 +35,7 @@ from server.periodic import Rounds
 from server.records import views as record_views
 from server.sessions import views as session_views
 from server.settings import Settings
+from server.stage.recording import QA_RECORDING, QaRecordingHandler
 from server.stage.views import end_stage_sign_in, mount_stage
 from server.statements import choices as statement_choices
 from server.statements import media_files, tus
@@ -64,14 +65,14 @@ def create_app(settings: Settings) -> web.Application:
     app[INVITER] = Inviter(database, identity, app[MAILER], settings)
     app.cleanup_ctx.append(_database)  # first: everything below uses it
     mount_live_room(app)
+    # Statement progress goes to the speaker and the moderators through the live room.
+    app[NOTIFIER] = app[BROADCASTER]
+    app.cleanup_ctx.append(_statements)  # the job runner, which the stage queues work on
     mount_stage(app)  # after the live room: the stage's changes are live-room changes
     # A sign-out ends the sign-in's open live connections here (those held by another process
     # at its next check of sign-ins), and its stage connections: sound and video stop with it.
     identity.on_signed_out(app[CONNECTIONS].end)
     identity.on_signed_out(functools.partial(end_stage_sign_in, app))
-    # Statement progress goes to the speaker and the moderators through the live room.
-    app[NOTIFIER] = app[BROADCASTER]
-    app.cleanup_ctx.append(_statements)
     app.on_response_prepare.append(add_security_headers)
     app.on_response_prepare.append(tus.add_tus_headers)
     for table in (
@@ -104,7 +105,10 @@ async def _statements(app: web.Application) -> AsyncIterator[None]:
     settings, database, notifier = app[SETTINGS], app[DATABASE], app[NOTIFIER]
     runner = LocalJobRunner(
         database,
-        {TRANSCODE: TranscodeHandler(database, settings, notifier)},
+        {
+            TRANSCODE: TranscodeHandler(database, settings, notifier),
+            QA_RECORDING: QaRecordingHandler(database, settings),
+        },
         concurrency=settings.job_concurrency,
         max_attempts=settings.job_max_attempts,
         heartbeat_s=settings.job_heartbeat_seconds,

@@ -259,6 +259,8 @@ class Statement(Base):
         _enum(Consent, "consent"), default=Consent.NONE, server_default=Consent.NONE.value
     )
     show_speaker_name: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # May the speaker's live answers on the stage be recorded (the Q&A recording)? No by default.
+    record_live: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # An extension of the event's statement deadline for this speaker only.
     deadline: Mapped[datetime | None]
     # The latest upload's processing: 0..1, saved about once a second while it runs.
@@ -279,6 +281,35 @@ class Statement(Base):
     country_session: Mapped[CountrySession] = relationship(back_populates="statements")
     organisation: Mapped[Organisation] = relationship()
     speaker: Mapped[Person | None] = relationship()
+
+
+class QaRecordingState(enum.StrEnum):
+    RECORDING = "recording"  # the stage is being recorded (the session is not closed yet)
+    PROCESSING = "processing"  # the session closed: the pieces are being put together
+    READY = "ready"
+    EMPTY = "empty"  # nobody who may be recorded spoke on the stage
+    FAILED = "failed"
+
+
+class QaRecording(Base):
+    """The recording of a session's live stage, made from the pieces Janus wrote (one per
+    publication of each person who may be recorded), then put through the media pipeline."""
+
+    __tablename__ = "qa_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("country_sessions.id", ondelete="CASCADE"), unique=True
+    )
+    state: Mapped[QaRecordingState] = mapped_column(
+        _enum(QaRecordingState, "qa_recording_state"), default=QaRecordingState.RECORDING
+    )
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the pipeline made (as a statement's `media`), and who is in it with their times.
+    media: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    pieces: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    error: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+    finished_at: Mapped[datetime | None]
 
 
 class Invitation(Base):

@@ -89,8 +89,17 @@ class Settings:
     janus_rtp_ports: str = "20000-40000"
     # VideoRoom ids are this plus the session id, so deployments can share one Janus.
     stage_room_base: int = 1000
+    # WebRTC viewers a stage takes (Janus participants who do not publish); delegates beyond
+    # it, who do not hold the floor, watch the overflow: the stage as low-latency HLS.
+    stage_webrtc_viewers: int = 200
     turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = None
+    # The Q&A recording (docs/stage.md, "Recording"): "auto" records the stage in the Q&A
+    # phase, each person as their choice allows, when `janus-pp-rec` is installed; "off" never.
+    stage_recording: str = "auto"
+    # Where Janus writes its recordings, as Janus and this server both see it (a shared
+    # volume for an external Janus); None: DATA_DIR/janus/recordings.
+    janus_recordings_dir: Path | None = None
     # The serve process's garbage collector (server/runtime.py): freeze the long-lived heap
     # after start-up and after bursts of connections; the generations' thresholds (None:
     # CPython's own, 700, 10, 10; raising them bought nothing measurable).
@@ -118,8 +127,12 @@ class Settings:
             raise SettingsError(f"{PREFIX}ASK_TIMEOUT_SECONDS must be more than 0")
         if self.queue_order not in ("round_robin", "fifo"):
             raise SettingsError(f"{PREFIX}QUEUE_ORDER is 'round_robin' or 'fifo'")
+        if self.stage_webrtc_viewers < 0:
+            raise SettingsError(f"{PREFIX}STAGE_WEBRTC_VIEWERS is 0 or more")
         if self.stage not in ("auto", "off"):
             raise SettingsError(f"{PREFIX}STAGE is 'auto' or 'off'")
+        if self.stage_recording not in ("auto", "off"):
+            raise SettingsError(f"{PREFIX}STAGE_RECORDING is 'auto' or 'off'")
         if self.janus_url is not None and not (self.janus_api_secret and self.janus_token_secret):
             raise SettingsError(
                 f"{PREFIX}JANUS_URL needs {PREFIX}JANUS_API_SECRET and {PREFIX}JANUS_TOKEN_SECRET"
@@ -146,6 +159,11 @@ class Settings:
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Where Janus writes the stage's recordings (one folder per session)."""
+        return self.janus_recordings_dir or self.data_dir / "janus" / "recordings"
 
     @property
     def media_dir(self) -> Path:
@@ -214,10 +232,13 @@ class Settings:
             janus_port=_int(env, "JANUS_PORT", cls.janus_port),
             janus_rtp_ports=env.get(f"{PREFIX}JANUS_RTP_PORTS", cls.janus_rtp_ports),
             stage_room_base=_int(env, "STAGE_ROOM_BASE", cls.stage_room_base),
+            stage_webrtc_viewers=_int(env, "STAGE_WEBRTC_VIEWERS", cls.stage_webrtc_viewers),
             turn_urls=tuple(
                 url.strip() for url in env.get(f"{PREFIX}TURN_URLS", "").split(",") if url.strip()
             ),
             turn_secret=env.get(f"{PREFIX}TURN_SECRET") or None,
+            stage_recording=env.get(f"{PREFIX}STAGE_RECORDING", cls.stage_recording),
+            janus_recordings_dir=_path(env, "JANUS_RECORDINGS_DIR"),
             gc_freeze=_bool(env, "GC_FREEZE", cls.gc_freeze),
             gc_threshold=_threshold(env, "GC_THRESHOLD", cls.gc_threshold),
         )
@@ -261,6 +282,11 @@ def _cpus(raw: str) -> tuple[int, ...]:
             f"{PREFIX}WORKER_CPUS is a CPU list such as 1 or 2-3, not {raw!r}"
         ) from error
     return tuple(sorted(set(cpus)))
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(f"{PREFIX}{name}", "").strip()
+    return Path(raw).resolve() if raw else None
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

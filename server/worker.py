@@ -26,6 +26,7 @@ from server.health import redis_check
 from server.jobs import LocalJobRunner, job_counts
 from server.live.broadcast import Broadcaster, event_lookup
 from server.settings import Settings
+from server.stage.recording import QA_RECORDING, QaRecordingHandler
 from server.statements.notify import Notifier, StatementProgress
 from server.statements.processing import TranscodeHandler
 from server.statements.uploads import TRANSCODE
@@ -66,7 +67,10 @@ async def run_worker(settings: Settings, concurrency: int) -> None:
         async with _notifier(settings, database) as notifier:
             runner = LocalJobRunner(
                 database,
-                {TRANSCODE: TranscodeHandler(database, settings, notifier)},
+                {
+                    TRANSCODE: TranscodeHandler(database, settings, notifier),
+                    QA_RECORDING: QaRecordingHandler(database, settings),
+                },
                 concurrency=concurrency,
                 max_attempts=settings.job_max_attempts,
                 heartbeat_s=settings.job_heartbeat_seconds,

@@ -208,9 +208,12 @@ function captionsForm(statement) {
 function consentForm(statement) {
   const name = `publication-${statement.id}`;
   const chosen = consentDrafts.get(statement.id) ?? {
-    publication: statement.publication, show_speaker_name: Boolean(statement.show_speaker_name) };
+    publication: statement.publication, show_speaker_name: Boolean(statement.show_speaker_name),
+    record_live: Boolean(statement.record_live) };
   const showName = h("input", { type: "checkbox", id: `show-name-${statement.id}`,
     checked: chosen.show_speaker_name });
+  const recordLive = h("input", { type: "checkbox", id: `record-live-${statement.id}`,
+    checked: chosen.record_live });
   const status = h("p", { class: "form-status", role: "status" }, consentSaid.get(statement.id) ?? "");
   const form = h("form", { class: "consent-form" },
     h("fieldset", {},
@@ -220,11 +223,12 @@ function consentForm(statement) {
           checked: chosen.publication === value }),
         " ", t(`consent.${value}`)))),
     h("label", { class: "choice" }, showName, " ", t("consent.show_name")),
+    h("label", { class: "choice" }, recordLive, " ", t("consent.record_live")),
     h("button", { type: "submit", class: "secondary", id: `consent-save-${statement.id}` },
       t("consent.save")), status);
   const read = () => ({
     publication: form.querySelector(`input[name="${name}"]:checked`)?.value ?? "none",
-    show_speaker_name: showName.checked });
+    show_speaker_name: showName.checked, record_live: recordLive.checked });
   form.addEventListener("change", () => {
     consentDrafts.set(statement.id, read());
     consentSaid.delete(statement.id);

@@ -6,6 +6,7 @@
 import { fill, h } from "/static/js/dom.js";
 import { t } from "/static/js/i18n.js";
 import { SOUND_ONLY_KEY, soundOnlyChosen } from "/static/js/stage.js";
+import { OverflowPlayer } from "/static/js/stage-overflow.js";
 
 const SPEAKING_LEVEL = 0.03; // inbound-rtp audioLevel above which someone is speaking
 const SPEAKER_HOLD_MS = 2000; // the large tile does not flicker between two voices
@@ -20,14 +21,19 @@ export class StageView {
     this.active = null;
     this.activeSince = 0;
     this.status = h("p", { class: "stage-status", id: `${id}-status` });
+    // Everyone on the page knows when what is said on the stage is recorded.
+    this.recording = h("p", { class: "stage-recording", id: `${id}-recording`, hidden: true },
+      t("stage.recording"));
     this.grid = h("div", { class: "stage-tiles", role: "list", "aria-label": t("stage.on_stage") });
     this.empty = h("p", { class: "empty stage-empty" }, t("stage.nobody"));
     this.soundOnly = h("input", { type: "checkbox", id: `${id}-sound-only`, checked: stage.soundOnly,
       onchange: () => this.chooseSoundOnly(this.soundOnly.checked) });
     this.startSound = h("button", { type: "button", class: "secondary", hidden: true,
       onclick: () => this.playAll() }, t("stage.start_sound"));
+    this.overflow = new OverflowPlayer();
+    this.overflow.onBlocked = () => { this.startSound.hidden = false; };
     this.root = h("div", { class: "stage-view", id, dataset: { status: stage.status } },
-      this.status, this.grid, this.empty,
+      this.status, this.recording, this.grid, this.overflow.root, this.empty,
       h("div", { class: "player-tools" },
         h("label", { class: "choice", for: this.soundOnly.id }, this.soundOnly, " ", t("stage.sound_only")),
         this.startSound));
@@ -45,6 +51,7 @@ export class StageView {
     this.soundOnly.checked = soundOnly;
     this.stage.setSoundOnly(soundOnly);
     this.onSoundOnly?.(soundOnly);
+    this.draw();
   }
 
   /** The page's Quality menu changed: follow its *Sound only*. */
@@ -52,6 +59,7 @@ export class StageView {
     const soundOnly = soundOnlyChosen();
     this.soundOnly.checked = soundOnly;
     this.stage.setSoundOnly(soundOnly);
+    this.draw();
   }
 
   statusText() {
@@ -67,6 +75,11 @@ export class StageView {
     const { stage } = this;
     this.root.dataset.status = stage.status;
     this.status.textContent = this.statusText();
+    this.recording.hidden = !stage.state?.recording;
+    const overflow = stage.status === "live" ? stage.overflow : null;
+    this.overflow.show(overflow ? (stage.soundOnly ? overflow.audio : overflow.hls) : null);
+    this.overflow.root.classList.toggle("sound-only", Boolean(overflow && stage.soundOnly));
+    this.root.dataset.overflow = overflow ? (stage.soundOnly ? "audio" : "hls") : "";
     const feeds = stage.feeds();
     const seen = new Set();
     for (const feed of feeds) {
@@ -79,7 +92,8 @@ export class StageView {
       tile.tile.remove();
       this.tiles.delete(feed);
     }
-    this.empty.hidden = feeds.length > 0 || stage.status !== "live";
+    const onStage = (stage.state?.on_stage ?? []).length > 0;
+    this.empty.hidden = feeds.length > 0 || stage.status !== "live" || (overflow && onStage);
     this.empty.textContent = t(stage.published ? "stage.nobody_else" : "stage.nobody");
     this.pickActive();
     this.writeStats();
@@ -167,6 +181,7 @@ export class StageView {
   playAll() {
     this.startSound.hidden = true;
     for (const tile of this.tiles.values()) this.play(tile.video);
+    if (this.overflow.url) this.overflow.play();
   }
 
   /** What arrives, for the connection's sake and the browser tests. */

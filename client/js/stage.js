@@ -71,6 +71,11 @@ export class Stage extends EventTarget {
 
   // -- what the room says ------------------------------------------------------------------
 
+  /** The overflow's playlists ({hls, audio}) when this screen watches the stage as HLS. */
+  get overflow() {
+    return this.link?.overflow ?? null;
+  }
+
   /** In the room now (able to publish), whatever the status says. */
   get joined() {
     return Boolean(this.link?.joined);
@@ -125,7 +130,9 @@ export class Stage extends EventTarget {
       this.build();
     } else if (this.retryTimer && cameBack) {
       this.retryNow();
-    } else if (this.link?.joined) {
+    } else if (this.link?.overflow && this.mayPublish()) {
+      this.rebuild(); // given the floor: a WebRTC pass, to speak
+    } else if (this.link?.joined || this.link?.overflow) {
       this.setStatus(state.reachable === false ? "reconnecting" : "live");
     }
     if (this.outgoing && !this.mayPublish()) this.leave("floor");
@@ -142,6 +149,15 @@ export class Stage extends EventTarget {
     try {
       const { pass } = await this.room.call("stage_pass", { session: this.room.sessionId });
       if (generation !== this.generation) return;
+      if (pass.overflow) {
+        // More viewers than the stage takes by WebRTC: the stage as HLS (stage-overflow.js).
+        this.link = { pass, overflow: pass.overflow, joined: false };
+        this.failures = 0;
+        this.refusal = null;
+        this.setStatus(this.state?.reachable === false ? "reconnecting" : "live");
+        this.emit("feeds");
+        return;
+      }
       const janus = await openSession(pass, (reason) => this.lost(generation, reason));
       if (generation !== this.generation) {
         closeSession(janus);
@@ -240,7 +256,7 @@ export class Stage extends EventTarget {
     this.statsTimer = null;
     if (this.link) {
       this.link.subscription?.close();
-      closeSession(this.link.janus);
+      if (this.link.janus) closeSession(this.link.janus);
       this.link = null;
     }
     const hadFeeds = this.tracks.size > 0;

@@ -19,7 +19,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from server.countries import country_name
 from server.errors import NotFound
 from server.live.reading import QUESTION_LOADS
-from server.models import Attendance, CountrySession, Person, Question, Statement, utcnow
+from server.models import (
+    Attendance,
+    CountrySession,
+    Person,
+    QaRecording,
+    Question,
+    SessionUpdate,
+    Statement,
+    utcnow,
+)
+from server.records.stage import qa_recording, stage_history
 from server.times import iso
 
 DIGEST_NOTE = "SHA-256 of the canonical JSON of every other field: keys sorted, no spaces, UTF-8"
@@ -41,7 +51,10 @@ def verify(record: dict[str, Any]) -> bool:
     return isinstance(digest, str) and digest == hashlib.sha256(canonical(record)).hexdigest()
 
 
-async def session_record(session: AsyncSession, country_session_id: int) -> dict[str, Any]:
+async def session_record(
+    session: AsyncSession, country_session_id: int, *, records: bool = False
+) -> dict[str, Any]:
+    """`records`: whether this server records the stage (to say why there is no recording)."""
     country_session = await session.get(
         CountrySession, country_session_id, options=[selectinload(CountrySession.event)]
     )
@@ -78,6 +91,19 @@ async def session_record(session: AsyncSession, country_session_id: int) -> dict
             )
         )
     ).all()
+    stage_updates = (
+        await session.execute(
+            select(SessionUpdate.created_at, SessionUpdate.payload)
+            .where(
+                SessionUpdate.country_session_id == country_session_id,
+                SessionUpdate.kind == "stage",
+            )
+            .order_by(SessionUpdate.version)
+        )
+    ).all()
+    recording = await session.scalar(
+        select(QaRecording).where(QaRecording.country_session_id == country_session_id)
+    )
     sur = country_session.country
     record = {
         "record": "UPR pre-session",
@@ -124,6 +150,14 @@ async def session_record(session: AsyncSession, country_session_id: int) -> dict
         ],
         "questions": [_question(question, sur) for question in questions],
         "attendance": _attendance(stays, now),
+        "stage": {
+            **stage_history(
+                ((at, payload.get("stage", {})) for at, payload in stage_updates),
+                now,
+                numbers={question.id: question.number for question in questions},
+            ),
+            "qa_recording": qa_recording(recording, list(statements), records=records),
+        },
     }
     return with_digest(record)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.keys import DATABASE
+from server.keys import DATABASE, STAGE
 from server.records.figures import event_figures
 from server.records.record import session_record
 from server.web.requests import path_id
@@ -26,7 +26,9 @@ CSV_COLUMNS = (
 
 async def _record(request: web.Request) -> dict[str, Any]:
     async with request.app[DATABASE].read() as session:
-        return await session_record(session, path_id(request, "session_id"))
+        return await session_record(
+            session, path_id(request, "session_id"), records=request.app[STAGE].records
+        )
 
 
 @routes.get(r"/api/sessions/{session_id:\d+}/record", name="record")
@@ -123,10 +125,65 @@ async def record_page(request: web.Request) -> web.Response:
                 for a in record["attendance"]
             ],
         ),
+        *_stage_parts(record["stage"]),
         f'<p class="digest">SHA-256 {escape(record["digest"]["value"])} '
         f"(generated {escape(record['generated_at'])})</p>",
     ]
     return web.Response(text=_PAGE.replace("BODY", "\n".join(parts)), content_type="text/html")
+
+
+def _stage_parts(stage: dict[str, Any]) -> list[str]:
+    """The floor turns, who was on stage, and the Q&A recording (with who is left out)."""
+    recording = stage["qa_recording"]
+    parts = ["<h2>The live stage</h2>", "<h3>The floor</h3>"]
+    parts.append(
+        _table(
+            ("Delegation", "Question", "Camera", "From", "Until"),
+            [
+                (
+                    t["mission"],
+                    t["question"],
+                    "yes" if t["video"] else "sound only",
+                    t["from"],
+                    t["until"],
+                )
+                for t in stage["floor"]
+            ],
+        )
+    )
+    parts += [
+        "<h3>On stage</h3>",
+        _table(
+            ("Name", "Role", "Organisation or mission", "From", "Until"),
+            [
+                (p["name"], p["role"], p["organisation"] or p["mission"], p["from"], p["until"])
+                for p in stage["on_stage"]
+            ],
+        ),
+        "<h3>Q&amp;A recording</h3>",
+    ]
+    if recording["state"] == "ready":
+        parts.append(
+            f'<p><a href="{escape(recording["download"])}">Download the Q&amp;A recording</a> '
+            f"({round(recording['duration_s'] or 0) // 60} min "
+            f"{round(recording['duration_s'] or 0) % 60} s).</p>"
+        )
+    else:
+        parts.append(f"<p>{escape(recording.get('note') or _STATES[recording['state']])}</p>")
+    if recording["left_out"]:
+        parts.append(
+            "<p>Not in the recording (did not agree to be recorded): "
+            f"{escape(', '.join(recording['left_out']))}.</p>"
+        )
+    return parts
+
+
+_STATES = {
+    "recording": "The stage is being recorded; the recording is made when the session closes.",
+    "processing": "The Q&A recording is being made.",
+    "empty": "Nothing was recorded: nobody who agreed to be recorded spoke on the stage.",
+    "failed": "The Q&A recording could not be made; the organisers' technical team was told.",
+}
 
 
 def _table(headings: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:

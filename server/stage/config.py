@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from server.settings import Settings, SettingsError
 from server.stage import process
@@ -25,6 +27,10 @@ class StageConfig:
     turn_urls: tuple[str, ...]
     turn_secret: str | None
     managed: process.JanusConfig | None  # None: an external Janus
+    # Where Janus writes the Q&A recording's pieces; None: the stage is not recorded.
+    recordings_dir: Path | None = None
+    webrtc_viewers: int = 200
+    overflow_dir: Path | None = None  # None: no overflow (no ffmpeg here)
 
 
 def _derived(secret: str, purpose: str) -> str:
@@ -39,6 +45,11 @@ def stage_config(settings: Settings) -> StageConfig | None:
         "secret": secret,
         "turn_urls": settings.turn_urls,
         "turn_secret": settings.turn_secret,
+        "recordings_dir": settings.recordings_dir if records(settings) else None,
+        "webrtc_viewers": settings.stage_webrtc_viewers,
+        "overflow_dir": settings.data_dir / "stage" / "overflow"
+        if shutil.which("ffmpeg")
+        else None,
     }
     if settings.janus_url is not None:
         assert settings.janus_api_secret, "checked by the settings"
@@ -69,6 +80,14 @@ def stage_config(settings: Settings) -> StageConfig | None:
         managed=managed,
         **common,  # type: ignore[arg-type]
     )
+
+
+def records(settings: Settings) -> bool:
+    """Whether the stage is recorded: asked for, and `janus-pp-rec` here to make files of it."""
+    return settings.stage_recording == "auto" and shutil.which(PP_REC) is not None
+
+
+PP_REC = "janus-pp-rec"
 
 
 def rtp_ports(raw: str) -> tuple[int, int]:

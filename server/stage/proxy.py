@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,8 @@ class _Session:
     # Joins sent and not yet answered: a handle becomes what it joined as only when Janus
     # says it joined (the HTTP answer to a join is only an `ack`).
     pending: dict[int, rights.Handle] = field(default_factory=dict)
+    # Participant handles whose publishing Janus records, as this path last told it.
+    recording: dict[int, bool] = field(default_factory=dict)
     seen: float = field(default_factory=time.monotonic)
 
 
@@ -130,6 +133,11 @@ class JanusProxy:
                 seat = await self._stage.seat(principal, room)
                 message["body"], joined = rights.check_message(body, current, seat)
                 _check_jsep(message, body.get("request"), seat)
+                if _publishes(message, current or joined):
+                    # Each publication is recorded (or not) as the person's choice and the
+                    # phase say now, into a piece of its own.
+                    message["body"].update(self._recording(seat.room, seat.person_id, seat.record))
+                    held.recording[handle_id] = seat.record
             except (rights.Refused, PresessionError) as refused:
                 reason = refused.message if isinstance(refused, PresessionError) else str(refused)
                 log.info(
@@ -151,12 +159,46 @@ class JanusProxy:
             raise
         if joined is not None and answer.get("janus") == "error":
             held.pending.pop(handle_id, None)
+        if verb in ("detach", "hangup") or (
+            verb == "message" and message["body"].get("request") in ("unpublish", "leave")
+        ):
+            held.recording.pop(handle_id, None)
         if verb == "detach":
             held.handles.pop(handle_id, None)
             held.pending.pop(handle_id, None)
         if _session_gone(answer):
             self._sessions.pop(session_id, None)
         return web.json_response(answer)
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def _recording(self, room: int, person_id: int, record: bool) -> dict[str, Any]:
+        """The fields that start (into a new piece) or stop a publisher's recording."""
+        if not record:
+            return {"record": False}
+        piece = f"p{person_id}-{int(time.time() * 1000)}-{secrets.token_hex(3)}"
+        return {"record": True, "filename": piece, "secret": self._stage.room_secret(room)}
+
+    async def sync_recording(self, room: int, feeds: dict[int, bool]) -> None:
+        """Start or stop the recording of the publishers held here, as the round found them
+        (the phase changed to Q&A, a speaker changed their choice)."""
+        for session_id, held in list(self._sessions.items()):
+            for handle_id, handle in list(held.handles.items()):
+                if handle is None or handle.room != room or handle.participant not in feeds:
+                    continue
+                wanted = feeds[handle.participant]
+                if held.recording.get(handle_id, False) == wanted:
+                    continue
+                held.recording[handle_id] = wanted
+                body = {"request": "configure", **self._recording(room, held.person_id, wanted)}
+                try:
+                    await self._forward(
+                        f"{self._url}/{session_id}/{handle_id}",
+                        {"janus": "message", "transaction": "record", "body": body},
+                    )
+                except web.HTTPException:
+                    held.recording.pop(handle_id, None)  # the next round tries again
+                    return
 
     # -- ending sign-ins ---------------------------------------------------------------------
 
@@ -274,6 +316,17 @@ def _settle(held: _Session, event: object) -> None:
         held.handles[handle_id] = held.pending.pop(handle_id)
     elif event.get("janus") in ("event", "detached", "hangup"):
         held.pending.pop(handle_id)  # refused (an id in use, say): it may join again
+
+
+def _publishes(message: dict[str, Any], handle: rights.Handle | None) -> bool:
+    """A participant's request that starts a publication (an offer), whose recording follows."""
+    request = message["body"].get("request")
+    return (
+        handle is not None
+        and handle.kind == rights.PARTICIPANT
+        and "jsep" in message
+        and request in ("publish", "configure", "joinandconfigure")
+    )
 
 
 def _check_jsep(message: dict[str, Any], request: object, seat: rights.Seat) -> None:

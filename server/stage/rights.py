@@ -96,6 +96,16 @@ def may_publish(role: Role, mission_id: int | None, floor: Floor | None, *, on_p
     return floor is not None and mission_id is not None and floor.mission_id == mission_id
 
 
+def may_record(role: Role, phase: Phase, *, recorded: bool, consents: bool) -> bool:
+    """Whether what a person publishes now goes into the Q&A recording: only in the Q&A phase
+    of a recorded stage; a speaker only with their consent (`record_live` on each of their
+    statements in the session); organisers and delegates given the floor always (every page
+    says that the stage is recorded)."""
+    if not recorded or phase is not Phase.QA:
+        return False
+    return consents if role is Role.SPEAKER else True
+
+
 def turn_credentials(
     secret: str, person_id: int, lifetime_s: int, now: float | None = None
 ) -> tuple[str, str]:
@@ -140,6 +150,7 @@ class Seat:
     participants: tuple[int, ...]
     may_publish: bool
     video: bool = True  # a delegate's floor may be sound only
+    record: bool = False  # what they publish now goes into the Q&A recording
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,7 @@ class Handle:
 
     kind: str  # PARTICIPANT or SUBSCRIBER
     room: int
+    participant: int | None = None  # a participant's Janus id (its feed when publishing)
 
 
 def offers_video(jsep: object) -> bool:
@@ -189,7 +201,7 @@ def check_message(
         if request == "joinandconfigure" and not seat.may_publish:
             raise Refused("You may not speak on the stage now.")
         checked["display"] = display_of(seat.person_id)
-        return checked, Handle(PARTICIPANT, seat.room)
+        return checked, Handle(PARTICIPANT, seat.room, participant=body["id"])
     for key in _FIXED_BY_JOIN:
         checked.pop(key, None)
     if "room" in checked:

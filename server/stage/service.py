@@ -14,29 +14,37 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.db import Database
 from server.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from server.identity.principal import Principal
+from server.jobs import JobQueue
 from server.live.journal import SessionWrite
 from server.models import (
     CountrySession,
     Mission,
     Person,
     Phase,
+    QaRecording,
+    QaRecordingState,
     Question,
     QuestionStatus,
     Role,
     SessionAccess,
+    Statement,
 )
 from server.stage import rights
 from server.stage.config import StageConfig
 from server.stage.janus import JanusClient, JanusError, JanusUnreachable, signed_token
+from server.stage.overflow import Overflow
+from server.stage.recording import QA_RECORDING
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +101,12 @@ async def stage_view(
         "on_stage": list(state.get("on_stage", [])),
         "muted": list(state.get("muted", [])),
         "removed": list(state.get("removed", [])),
+        # What is said on the stage now goes into the Q&A recording (of those who agreed).
+        "recording": bool(
+            country_session.stage_live
+            and state.get("recorded")
+            and country_session.phase is Phase.QA
+        ),
     }
 
 
@@ -131,6 +145,7 @@ class _Known:
 
     person: Person
     may_publish: bool
+    records: bool = False  # what they publish goes into the Q&A recording
 
 
 class Stage:
@@ -139,6 +154,7 @@ class Stage:
         self._config = config
         self._write = write
         self._janus = None if config is None else JanusClient(config.janus_url, config.api_secret)
+        self.overflow = Overflow(self._janus, config, database)  # docs/stage.md: the overflow
         self._wake = asyncio.Event()
         self._rooms: set[int] = set()  # rooms this process knows Janus has
         self._muted_in_janus: set[tuple[int, int]] = set()  # (room, participant)
@@ -147,6 +163,23 @@ class Stage:
         self._failures = 0
         # Set by the app: end a removed person's stage connections held by this process.
         self.on_removed: Callable[[int], Awaitable[object]] | None = None
+        # Set by the app: each round, a room's publishing feeds and whether each is recorded,
+        # for the browser's path to start or stop the recording of the publishers it holds.
+        self.on_publishing: Callable[[int, dict[int, bool]], Awaitable[object]] | None = None
+        # Set by the app: where the Q&A recording job of a closed session is queued.
+        self.jobs: JobQueue | None = None
+        self._recording_rows: set[int] = set()  # sessions known to have their QaRecording
+
+    @property
+    def records(self) -> bool:
+        """Whether this server records the stage (the Q&A phase, as each person allows)."""
+        return self._config is not None and self._config.recordings_dir is not None
+
+    def recordings_of(self, session_id: int) -> str:
+        """The folder Janus writes a session's pieces into (as Janus sees it)."""
+        assert self._config is not None
+        assert self._config.recordings_dir is not None
+        return str(self._config.recordings_dir / f"session-{session_id}")
 
     @property
     def available(self) -> bool:
@@ -161,12 +194,17 @@ class Stage:
         self._wake.set()
 
     async def close(self) -> None:
+        await self.overflow.close()
         if self._janus is not None:
             await self._janus.close()
 
     def api_secret(self) -> str:
         assert self._config is not None, "only asked when the stage is available"
         return self._config.api_secret
+
+    def room_secret(self, room: int) -> str:
+        assert self._config is not None, "only asked when the stage is available"
+        return rights.room_secret(self._config.secret, room)
 
     def core_token(self) -> str:
         """A short-lived signed Janus token for one proxied browser request."""
@@ -229,7 +267,11 @@ class Stage:
                 raise Conflict("The stage is already live.", code="stage_live")
             close_stage(room)  # a fresh start
             room.stage_live = True
-            room.stage_state = {**(room.stage_state or {}), "reachable": self.reachable}
+            room.stage_state = {
+                **(room.stage_state or {}),
+                "reachable": self.reachable,
+                "recorded": self.records,
+            }
             return
         if not room.stage_live:
             raise Conflict("The stage is not live.", code="stage_closed")
@@ -292,6 +334,10 @@ class Stage:
         """What the browser needs to join the session's room, with this person's rights now."""
         config = self._require()
         seat = await self.seat(principal, rights.room_id(session_id, config.room_base))
+        if principal.role is Role.DELEGATE and not seat.may_publish:
+            if self.overflow.full(session_id, principal.person_id):
+                return self._overflow_pass(principal, session_id)
+            self.overflow.reserve(session_id, principal.person_id)
         assert self._janus is not None, "a stage has a Janus"
         try:
             await self._ensure_room(seat.room)
@@ -321,7 +367,18 @@ class Stage:
             "person": principal.person_id,
             "may_publish": seat.may_publish,
             "video": video,
+            "recorded": seat.record,
             "ice_servers": self._ice_servers(principal.person_id),
+            "expires_at": int(time.time()) + PASS_LIFETIME_S,
+        }
+
+    def _overflow_pass(self, principal: Principal, session_id: int) -> dict[str, Any]:
+        """Beyond the WebRTC viewers the stage takes: the stage as HLS, no Janus rights."""
+        return {
+            "overflow": self.overflow.urls(session_id),
+            "person": principal.person_id,
+            "may_publish": False,
+            "video": False,
             "expires_at": int(time.time()) + PASS_LIFETIME_S,
         }
 
@@ -343,6 +400,15 @@ class Stage:
                 raise Forbidden("A moderator removed you from the stage.", code="removed")
             floor = _floor(room)
             video = principal.role is not Role.DELEGATE or room.stage_floor_video
+            consents = principal.role is Role.SPEAKER and principal.person_id in await _consenting(
+                session, session_id, {principal.person_id}
+            )
+            record = rights.may_record(
+                principal.role,
+                room.phase,
+                recorded=bool((room.stage_state or {}).get("recorded")) and self.records,
+                consents=consents,
+            )
         room_number = rights.room_id(session_id, config.room_base)
         return rights.Seat(
             person_id=principal.person_id,
@@ -353,6 +419,7 @@ class Stage:
                 principal.role, principal.mission_id, floor, on_panel=True
             ),
             video=video,
+            record=record,
         )
 
     def _ice_servers(self, person_id: int) -> list[dict[str, Any]]:
@@ -412,6 +479,7 @@ class Stage:
                 await session.scalars(select(CountrySession).where(CountrySession.stage_live))
             ).all()
             wanted = {rights.room_id(room.id, config.room_base): room for room in live}
+        await self.overflow.keep({room.id for room in live})  # even while Janus is away
         await self._janus.keepalive()
         extra = await self._our_rooms() - set(wanted)
         if extra:
@@ -429,6 +497,39 @@ class Stage:
         was_reachable, self.reachable = self.reachable, True
         for room_number, room in wanted.items():
             await self._each_room(room_number, self._check_room(room_number, room, was_reachable))
+        await self._queue_recordings()
+
+    async def _queue_recordings(self) -> None:
+        """The Q&A recording of each session that closed while being recorded is queued, once
+        (however many server processes run this round)."""
+        if self.jobs is None:
+            return
+        async with self._database.read() as session:
+            closed = (
+                await session.scalars(
+                    select(QaRecording.country_session_id)
+                    .join(CountrySession, CountrySession.id == QaRecording.country_session_id)
+                    .where(
+                        QaRecording.state == QaRecordingState.RECORDING,
+                        CountrySession.phase == Phase.CLOSED,
+                    )
+                )
+            ).all()
+        for session_id in closed:
+            async with self._database.write() as session:
+                taken = await session.execute(
+                    update(QaRecording)
+                    .where(
+                        QaRecording.country_session_id == session_id,
+                        QaRecording.state == QaRecordingState.RECORDING,
+                    )
+                    .values(state=QaRecordingState.PROCESSING)
+                )
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    self.jobs.enqueue(session, QA_RECORDING, None, {"session": session_id})
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                log.info("stage: the Q&A recording of session %s is queued", session_id)
+                self.jobs.wake()
 
     async def _each_room(self, room_number: int, work: Awaitable[None]) -> None:
         """One room's trouble is logged, and the others are still checked."""
@@ -443,10 +544,32 @@ class Stage:
         self, room_number: int, room: CountrySession, was_reachable: bool
     ) -> None:
         await self._ensure_room(room_number)
-        on_stage = await self._police(room_number, room)
+        on_stage, feeds = await self._police(room_number, room)
+        if any(feeds.values()):
+            await self._recording_begins(room.id)
+        if self.on_publishing is not None:
+            await self.on_publishing(room_number, feeds)
         state = room.stage_state or {}
         if not was_reachable or state.get("on_stage") != on_stage or not state.get("reachable"):
             await self._journal(room.id, on_stage=on_stage, reachable=True)
+        await self.overflow.follow(room, room_number, on_stage)
+
+    async def _recording_begins(self, session_id: int) -> None:
+        """The session's Q&A recording exists from its first recorded piece."""
+        if session_id in self._recording_rows:
+            return
+        try:
+            async with self._database.write() as session:
+                if (
+                    await session.scalar(
+                        select(QaRecording.id).where(QaRecording.country_session_id == session_id)
+                    )
+                    is None
+                ):
+                    session.add(QaRecording(country_session_id=session_id))
+        except IntegrityError:
+            pass  # another server process made it first
+        self._recording_rows.add(session_id)
 
     async def _our_rooms(self) -> set[int]:
         assert self._janus is not None
@@ -489,6 +612,7 @@ class Stage:
                     "fir_freq": 2,
                     "audiolevel_event": True,
                     "notify_joining": False,
+                    **(await self._rec_dir(room_number)),
                 }
             )
             log.info("stage: room %s created", room_number)
@@ -496,6 +620,17 @@ class Stage:
             if error.code != 427:  # 427: the room exists already (another process made it)
                 raise
         self._rooms.add(room_number)
+
+    async def _rec_dir(self, room_number: int) -> dict[str, str]:
+        """Where the room's recorded pieces go: a folder per session (the pieces are named
+        per publication by the browser's path, which starts and stops each one)."""
+        assert self._config is not None
+        session_id = rights.session_of_room(room_number, self._config.room_base)
+        if not self.records or session_id is None:
+            return {}
+        folder = self.recordings_of(session_id)
+        await asyncio.to_thread(_make_folder, folder)
+        return {"rec_dir": folder}
 
     async def _destroy(self, room_number: int) -> None:
         assert self._janus is not None
@@ -515,17 +650,22 @@ class Stage:
         self._rooms.discard(room_number)
         self._muted_in_janus = {item for item in self._muted_in_janus if item[0] != room_number}
 
-    async def _police(self, room_number: int, room: CountrySession) -> list[dict[str, Any]]:
-        """Kick whoever may not be in the room or may not publish; who is on stage now."""
+    async def _police(
+        self, room_number: int, room: CountrySession
+    ) -> tuple[list[dict[str, Any]], dict[int, bool]]:
+        """Kick whoever may not be in the room or may not publish; who is on stage now, and
+        each publishing feed with whether it is recorded."""
         assert self._janus is not None
         assert self._config is not None
         secret = rights.room_secret(self._config.secret, room_number)
         answer = await self._janus.request({"request": "listparticipants", "room": room_number})
         participants = answer.get("participants", [])
+        self.overflow.saw(room.id, participants)
         people = await self._people(room, participants)
         state = room.stage_state or {}
         muted, removed = set(state.get("muted", [])), set(state.get("removed", []))
         on_stage = []
+        feeds: dict[int, bool] = {}
         for participant in participants:
             participant_id = participant.get("id")
             person_id = rights.person_of_display(participant.get("display"))
@@ -551,8 +691,9 @@ class Stage:
             is_muted = known.person.id in muted
             await self._mute(room_number, secret, participant_id, muted=is_muted)
             on_stage.append(_on_stage_entry(known.person, participant_id, muted=is_muted))
+            feeds[participant_id] = known.records
         on_stage.sort(key=lambda entry: (entry["role"] == "delegate", entry["name"], entry["feed"]))
-        return on_stage
+        return on_stage, feeds
 
     async def _people(
         self, room: CountrySession, participants: list[dict[str, Any]]
@@ -585,6 +726,9 @@ class Stage:
                     )
                 ).all()
             )
+            consenting = await _consenting(session, room.id, ids)
+        recorded = bool((room.stage_state or {}).get("recorded")) and self.records
+        phase = fresh.phase if fresh is not None else room.phase
         known = {}
         for person in people:
             organiser = person.role in (Role.ADMIN, Role.MODERATOR)
@@ -593,6 +737,9 @@ class Stage:
             known[person.id] = _Known(
                 person,
                 rights.may_publish(person.role, person.mission_id, floor, on_panel=True),
+                rights.may_record(
+                    person.role, phase, recorded=recorded, consents=person.id in consenting
+                ),
             )
         return known
 
@@ -659,6 +806,7 @@ class Stage:
         if self.reachable or self.rounds <= 1:
             log.warning("stage: Janus is unreachable, retrying: %s", error)
         self.reachable = False
+        self.overflow.janus_lost()
         self._rooms.clear()
         self._muted_in_janus.clear()
         async with self._database.read() as session:
@@ -667,6 +815,24 @@ class Stage:
             ).all()
         for session_id in live:
             await self._journal(session_id, reachable=False)
+
+
+async def _consenting(session: AsyncSession, session_id: int, people: set[int]) -> set[int]:
+    """The speakers among `people` who let their live answers be recorded: every statement
+    of theirs in the session says so."""
+    rows = (
+        await session.execute(
+            select(Statement.speaker_id, Statement.record_live).where(
+                Statement.country_session_id == session_id, Statement.speaker_id.in_(people)
+            )
+        )
+    ).all()
+    refused = {speaker for speaker, agreed in rows if not agreed}
+    return {speaker for speaker, _ in rows if speaker is not None} - refused
+
+
+def _make_folder(path: str) -> None:
+    Path(path).mkdir(parents=True, exist_ok=True)
 
 
 def _floor(room: CountrySession) -> rights.Floor | None:

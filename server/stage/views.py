@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from media import live_hls
+from server.errors import NotFound
 from server.identity.principal import Principal
 from server.identity.tokens import SESSION_COOKIE
-from server.keys import DATABASE, LIVE_ROOM, SETTINGS, STAGE
+from server.ids import parse_id
+from server.keys import DATABASE, JOBS, LIVE_ROOM, SETTINGS, STAGE
 from server.periodic import every
 from server.stage import process
 from server.stage.config import stage_config
 from server.stage.janus import JanusClient, JanusError
+from server.stage.overflow import Gate
 from server.stage.proxy import PATHS, JanusProxy
 from server.stage.service import Stage
 from server.web.permissions import PRINCIPAL
@@ -23,6 +28,12 @@ from server.web.permissions import PRINCIPAL
 log = logging.getLogger(__name__)
 PROXY = web.AppKey("stage_proxy", JanusProxy)
 JANUS_PROCESS = web.AppKey("janus_process", process.JanusProcess)
+OVERFLOW_GATE = web.AppKey("stage_overflow_gate", Gate)
+OVERFLOW_FILES = re.compile(
+    rf"^(?:{live_hls.PICTURE}|{live_hls.SOUND})/(?:{re.escape(live_hls.PLAYLIST)}|seg_\d{{6,9}}\.ts)$"
+)
+OVERFLOW_CACHE = {".m3u8": "private, no-cache", ".ts": "private, max-age=60"}
+OVERFLOW_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
 _MAX_ID = 2**63 - 1
 _READY_S = 10.0
 
@@ -34,6 +45,9 @@ def mount_stage(app: web.Application) -> None:
     session.add_route("GET", _session)
     session.add_route("POST", _session)
     app.router.add_resource(PATHS[2], name="stage_janus_handle").add_route("POST", _handle)
+    app.router.add_resource("/media/stage/{session_id}/{path:.+}", name="stage.overflow").add_route(
+        "GET", _overflow_file
+    )
     app.cleanup_ctx.append(_lifecycle)
     # Before the server waits for the requests in flight: a held long poll would keep a
     # stopping server waiting for up to 30 s.
@@ -63,6 +77,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await janus.start()
         await _wait_ready(config.janus_url, config.api_secret)
     stage = Stage(database, config, room.write)
+    app[OVERFLOW_GATE] = Gate(database)
     room.stage_available = stage.available
     app[STAGE] = stage
     if janus is not None:
@@ -70,6 +85,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     proxy = JanusProxy(stage, database, config.janus_url if config else "http://127.0.0.1:1")
     app[PROXY] = proxy
     stage.on_removed = proxy.end_person
+    stage.on_publishing = proxy.sync_recording
+    stage.jobs = app[JOBS]
     room.on_stage_change = stage.wake
     tasks = []
     if stage.available:
@@ -138,3 +155,22 @@ async def _handle(request: web.Request) -> web.Response:
     return await request.app[PROXY].handle(
         request, principal, _number(request, "janus_session"), _number(request, "handle")
     )
+
+
+async def _overflow_file(request: web.Request) -> web.StreamResponse:
+    """A file of a session's overflow (the stage as HLS), to whoever may watch that stage."""
+    session_id = parse_id(request.match_info["session_id"])
+    relative = request.match_info["path"]
+    if session_id is None or not OVERFLOW_FILES.match(relative):
+        raise NotFound("No such file.")
+    stage = request.app[STAGE]
+    if not stage.overflow.available:
+        raise NotFound("This server has no overflow for the stage.")
+    if not await request.app[OVERFLOW_GATE].may_watch(request[PRINCIPAL], session_id):
+        raise NotFound("The stage of this session is not live for you now.")
+    path = stage.overflow.folder_of(session_id) / relative
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound("No such file (yet).")
+    suffix = path.suffix
+    headers = {"Content-Type": OVERFLOW_TYPES[suffix], "Cache-Control": OVERFLOW_CACHE[suffix]}
+    return web.FileResponse(path, headers=headers)

@@ -17,7 +17,9 @@ routes = web.RouteTableDef()
 
 @routes.put(r"/api/statements/{statement_id:\d+}/consent", name="statements.consent")
 async def consent(request: web.Request) -> web.Response:
-    """`{"publication": "public" | "participants" | "none", "show_speaker_name": bool}`."""
+    """`{"publication": "public" | "participants" | "none", "show_speaker_name": bool,
+    "record_live"?: bool}` (`record_live`: may the live answers on the stage be recorded;
+    left as it is when absent)."""
     body = await read_json_object(request)
     try:
         publication = Consent(str(body.get("publication")))
@@ -26,15 +28,21 @@ async def consent(request: web.Request) -> web.Response:
     show_name = body.get("show_speaker_name")
     if not isinstance(show_name, bool):
         raise Invalid("'show_speaker_name' is true or false.")
+    record_live = body.get("record_live")
+    if record_live is not None and not isinstance(record_live, bool):
+        raise Invalid("'record_live' is true or false.")
     async with request.app[DATABASE].write() as session:
         statement = await session.get(Statement, statement_scope_of(request).statement_id)
         assert statement is not None, "the permission check found it"
         statement.publication, statement.show_speaker_name = publication, show_name
+        if record_live is not None:
+            statement.record_live = record_live
     return web.json_response(
         {
             "statement": statement.id,
             "publication": publication.value,
             "show_speaker_name": show_name,
+            "record_live": statement.record_live,
         }
     )
 

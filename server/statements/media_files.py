@@ -18,8 +18,8 @@ from pathlib import Path
 from aiohttp import web
 
 from server.errors import NotFound
+from server.ids import parse_id
 from server.keys import SETTINGS
-from server.statements.recording import statement_dir
 from server.web.permissions import statement_scope_of
 
 routes = web.RouteTableDef()
@@ -46,13 +46,34 @@ async def media_file(request: web.Request) -> web.StreamResponse:
     if not ALLOWED.match(relative):
         raise NotFound("No such file.")
     statement_id = statement_scope_of(request).statement_id
-    path = statement_dir(request.app[SETTINGS].media_dir, statement_id) / relative
+    return await _send(request, f"statements/{statement_id}", relative)
+
+
+# The Q&A recording of a session (server/stage/recording.py): its ladder, download and poster.
+QA_ALLOWED = re.compile(
+    r"^v\d{1,9}/(?:master\.m3u8|poster\.jpg|statement\.mp4"
+    r"|[a-z0-9]{1,16}/(?:index\.m3u8|seg_\d{3,6}\.ts))$"
+)
+
+
+@routes.get(r"/media/sessions/{session_id:\d+}/qa/{path:.+}", name="media.qa_recording")
+async def qa_recording_file(request: web.Request) -> web.StreamResponse:
+    """For the session's participants and its organisers (the permission map checks it)."""
+    relative = request.match_info["path"]
+    session_id = parse_id(request.match_info["session_id"])
+    if session_id is None or not QA_ALLOWED.match(relative):
+        raise NotFound("No such file.")
+    return await _send(request, f"sessions/{session_id}/qa", relative)
+
+
+async def _send(request: web.Request, folder: str, relative: str) -> web.StreamResponse:
+    path = request.app[SETTINGS].media_dir / folder / relative
     if not await asyncio.to_thread(path.is_file):
         raise NotFound("No such file.")
     suffix = Path(relative).suffix
     headers = {"Content-Type": TYPES[suffix], "Cache-Control": CACHE.get(suffix, LONG_CACHE)}
     accel = request.app[SETTINGS].media_accel
     if accel is not None:
-        headers["X-Accel-Redirect"] = f"{accel}/statements/{statement_id}/{relative}"
+        headers["X-Accel-Redirect"] = f"{accel}/{folder}/{relative}"
         return web.Response(headers=headers)
     return web.FileResponse(path, headers=headers)

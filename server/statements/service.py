@@ -32,6 +32,7 @@ def statement_detail(statement: Statement, *, for_organiser: bool) -> dict[str, 
             "review_reason": statement.review_reason,
             "publication": statement.publication.value,
             "show_speaker_name": statement.show_speaker_name,
+            "record_live": statement.record_live,
             # This speaker's own deadline, when the organisers gave one: uploads close at the
             # later of it and the event's `statement_deadline` (choices.due_at).
             "deadline": iso(statement.deadline),

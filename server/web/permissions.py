@@ -94,6 +94,8 @@ PERMISSIONS: Mapping[str, Rule] = {
     "stage_janus": Rule(SIGNED_IN),
     "stage_janus_session": Rule(SIGNED_IN),
     "stage_janus_handle": Rule(SIGNED_IN),
+    # The overflow (the stage as HLS): the stage's own rule is checked again by its handler.
+    "stage.overflow": Rule(SIGNED_IN, in_session=True),
     "uploads.options": Rule(ANYONE),
     "uploads.create": Rule(SPEAKERS, statement=OWNER),
     "uploads.status": Rule(SPEAKERS, statement=OWNER),
@@ -105,6 +107,7 @@ PERMISSIONS: Mapping[str, Rule] = {
     "statements.consent": Rule(SPEAKERS, statement=OWNER),
     "statements.deadline": Rule(ORGANISERS, statement=PARTICIPANT),
     "media.file": Rule(SIGNED_IN, statement=PARTICIPANT),
+    "media.qa_recording": Rule(SIGNED_IN, in_session=True),
     "playlist": Rule(SIGNED_IN, in_session=True),
     "playlist.order": Rule(ORGANISERS, in_session=True),
     "playlist.m3u8": Rule(SIGNED_IN, in_session=True),

@@ -6,6 +6,7 @@ country session from the demo so that tests do not see each other's questions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -83,7 +84,14 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], seconds: float = 30
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data_dir = tmp_path_factory.mktemp("browser-data")
+    with serve_demo(tmp_path_factory.mktemp("browser-data")) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def serve_demo(data_dir: Path, **settings: str) -> Iterator[Demo]:
+    """The demo event served by `presession serve` in a process of its own, with these
+    `PRESESSION_*` settings on top."""
     port = free_port()
     base_url = f"http://localhost:{port}"
     env = {
@@ -94,6 +102,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "PRESESSION_SQLITE_SYNCHRONOUS": "NORMAL",
         # The stage's own Janus (started by the server when installed), on a port of its own.
         "PRESESSION_JANUS_PORT": str(free_port()),
+        **settings,
     }
     presession = [sys.executable, "-m", "server.cli"]
     printed = subprocess.run(

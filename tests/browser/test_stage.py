@@ -1,13 +1,16 @@
 """The live stage in four browsers, with real Janus and Chromium's fake camera and microphone:
 the moderator goes live, a speaker answers on camera, two delegates receive it (one with
-*Sound only*), the moderator gives a delegation the floor and takes it back."""
+*Sound only*), the moderator gives a delegation the floor and takes it back; the session closes
+and the record lists its Q&A recording, made from what Janus recorded."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,7 +75,33 @@ def kill_janus(demo: Demo) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
-@pytest.mark.timeout(300)
+def wait_for_qa_recording(moderator: Screen, seconds: float = 150) -> dict[str, Any]:
+    """The session's record, once its Q&A recording is made (or the test fails saying why)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = moderator.page.request.get(f"/api/sessions/{SESSION}/record")
+        assert answer.status == 200
+        record: dict[str, Any] = answer.json()
+        state = record["stage"]["qa_recording"]["state"]
+        if state == "ready":
+            return record
+        assert state in ("recording", "processing"), record["stage"]["qa_recording"]
+        assert time.monotonic() < deadline, f"the Q&A recording is still {state}"
+        time.sleep(1)
+
+
+def ffprobe_streams(path: Path) -> set[str]:
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    return {stream["codec_type"] for stream in json.loads(probe.stdout)["streams"]}
+
+
+@pytest.mark.timeout(420)
 def test_the_stage_end_to_end(
     demo: Demo, open_screen: Callable[..., Screen], artifacts: Path
 ) -> None:
@@ -94,6 +123,11 @@ def test_the_stage_end_to_end(
     moderator.page.goto(f"/moderator?session={SESSION}")
     for screen in screens.values():
         expect(screen.page.locator("#connection")).to_have_attribute("data-status", "online")
+
+    # The speaker lets their live answers be recorded (the Q&A recording).
+    speaker.page.get_by_label("My live answers on the stage may be recorded").check()
+    speaker.page.get_by_role("button", name="Save my choices").click()
+    expect(speaker.page.get_by_text("Your choices are saved.")).to_be_visible()
 
     # The moderator opens the screening and goes live; the listener chooses Sound only.
     moderator.page.locator("#phases [data-phase=screening]").click()
@@ -125,6 +159,11 @@ def test_the_stage_end_to_end(
     moderator.page.locator("#phases [data-phase=qa]").click()
     moderator.page.locator("#queue").get_by_role("button", name="Put on air").click()
     expect(speaker.page.locator("#on-air")).to_contain_text(QUESTION)
+
+    # In the Q&A, every page says that the stage is recorded.
+    for screen in screens.values():
+        expect(screen.page.locator(".stage-recording")).to_be_visible()
+    expect(listener.page.locator(".stage-recording")).to_contain_text("Enregistrement")
 
     # Both delegates have the stage in the player's place; the speaker is seen and heard.
     for delegate in (asker, listener):
@@ -226,6 +265,36 @@ def test_the_stage_end_to_end(
     expect(asker.page.locator("#stage-view")).to_have_attribute("data-feeds", "1", timeout=20_000)
     wait_for_growth(asker, "videoBytes")
     expect(tile(asker, organisation)).to_be_visible(timeout=20_000)  # captioned again
+
+    # The session closes: the stage ends, and its Q&A recording is made from the pieces Janus
+    # wrote (the speaker, who agreed, and the delegation given the floor), then listed in the
+    # record with the floor's times.
+    moderator.page.locator("#phases [data-phase=closed]").click()
+    expect(listener.page.locator("#session-phase")).to_contain_text("Terminée")
+    record = wait_for_qa_recording(moderator)
+    recording = record["stage"]["qa_recording"]
+    names = {entry["name"] for entry in recording["in_it"]}
+    assert {speaker_invitation["name"], asker_name} <= names, recording
+    assert organisation not in recording["left_out"]
+    assert recording["duration_s"] > 10
+    [turn] = record["stage"]["floor"]
+    assert turn["video"] is True
+    assert turn["from"] < turn["until"]
+    assert speaker_invitation["name"] in {stay["name"] for stay in record["stage"]["on_stage"]}
+    download = demo.data_dir / "media" / "sessions" / str(SESSION) / "qa" / "v1" / "statement.mp4"
+    streams = ffprobe_streams(download)
+    assert {"video", "audio"} <= streams, streams
+    # Janus's raw pieces are not kept once they are in the recording.
+    assert not (demo.data_dir / "janus" / "recordings" / f"session-{SESSION}").exists()
+    printable = moderator.page.context.new_page()
+    printable.goto(f"/sessions/{SESSION}/record")
+    expect(printable.get_by_role("link", name="Download the Q&A recording")).to_be_visible()
+    expect(printable.locator("main")).to_contain_text(turn["mission"])
+    printable.screenshot(path=str(artifacts / "stage-record.png"), full_page=True)
+    printable.close()
+    answer = moderator.page.request.get(recording["master"])
+    assert answer.status == 200
+    assert "#EXTM3U" in answer.text()
 
     for screen in screens.values():
         assert screen.page.evaluate("window.presessionMissingKeys") == []

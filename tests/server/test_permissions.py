@@ -58,6 +58,8 @@ EXPECTED = [
     ("stage_janus", "POST", "/stage/janus", {}, SIGNED_IN),
     ("stage_janus_session", "POST", "/stage/janus/1", {}, SIGNED_IN),
     ("stage_janus_handle", "POST", "/stage/janus/1/2", {}, SIGNED_IN),
+    # The overflow (the stage as HLS): the stage's own rule again in its handler.
+    ("stage.overflow", "GET", "/media/stage/{s}/av/index.m3u8", None, IN_SESSION),
     ("uploads.options", "OPTIONS", "/api/uploads/", None, ALL),
     ("uploads.create", "POST", "/api/uploads/", {}, OWNERS),
     ("uploads.status", "HEAD", "/api/uploads/{u}", None, OWNERS),
@@ -69,6 +71,7 @@ EXPECTED = [
     ("statements.consent", "PUT", "/api/statements/{st}/consent", {}, OWNERS),
     ("statements.deadline", "PUT", "/api/statements/{st}/deadline", {}, ORGANISERS),
     ("media.file", "GET", "/media/statements/{st}/v1/master.m3u8", None, IN_SESSION),
+    ("media.qa_recording", "GET", "/media/sessions/{s}/qa/v1/master.m3u8", None, IN_SESSION),
     ("playlist", "GET", "/api/sessions/{s}/playlist", None, IN_SESSION),
     ("playlist.order", "PUT", "/api/sessions/{s}/playlist", {}, ORGANISERS),
     ("playlist.m3u8", "GET", "/api/sessions/{s}/playlist.m3u8", None, IN_SESSION),

@@ -86,7 +86,7 @@ JOIN = {"request": "join", "ptype": "publisher", "room": 1001, "id": 11, "token"
 
 def test_a_join_with_the_pass_becomes_a_participant_named_by_the_server() -> None:
     body, handle = rights.check_message({**JOIN, "display": "<b>King</b>"}, None, SEAT)
-    assert handle == rights.Handle(rights.PARTICIPANT, 1001)
+    assert handle == rights.Handle(rights.PARTICIPANT, 1001, participant=11)
     assert body["display"] == "p7"
     body, handle = rights.check_message(
         {"request": "join", "ptype": "subscriber", "room": 1001, "private_id": 5}, None, SEAT
@@ -164,3 +164,14 @@ def test_a_video_offer_is_told_from_a_sound_only_one() -> None:
     assert rights.offers_video({"type": "offer", "sdp": audio + "m=video 9 UDP/TLS 96\r\n"})
     assert not rights.offers_video(None)
     assert not rights.offers_video({"sdp": 5})
+
+
+def test_only_the_q_and_a_of_a_recorded_stage_is_recorded_and_speakers_only_by_choice() -> None:
+    for role in Role:
+        assert not rights.may_record(role, Phase.QA, recorded=False, consents=True)
+        for phase in (Phase.SCHEDULED, Phase.SCREENING, Phase.CLOSED):
+            assert not rights.may_record(role, phase, recorded=True, consents=True)
+    assert rights.may_record(Role.SPEAKER, Phase.QA, recorded=True, consents=True)
+    assert not rights.may_record(Role.SPEAKER, Phase.QA, recorded=True, consents=False)
+    for role in (Role.ADMIN, Role.MODERATOR, Role.DELEGATE):
+        assert rights.may_record(role, Phase.QA, recorded=True, consents=False)
