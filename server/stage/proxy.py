@@ -138,6 +138,8 @@ class JanusProxy:
                     # phase say now, into a piece of its own.
                     message["body"].update(self._recording(seat.room, seat.person_id, seat.record))
                     held.recording[handle_id] = seat.record
+                    if seat.record:
+                        await self._stage.recording_begins(self._stage.session_of(seat.room))
             except (rights.Refused, PresessionError) as refused:
                 reason = refused.message if isinstance(refused, PresessionError) else str(refused)
                 log.info(

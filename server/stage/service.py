@@ -202,6 +202,12 @@ class Stage:
         assert self._config is not None, "only asked when the stage is available"
         return self._config.api_secret
 
+    def session_of(self, room: int) -> int:
+        assert self._config is not None, "only asked when the stage is available"
+        session_id = rights.session_of_room(room, self._config.room_base)
+        assert session_id is not None, "a seat's room is a session's"
+        return session_id
+
     def room_secret(self, room: int) -> str:
         assert self._config is not None, "only asked when the stage is available"
         return rights.room_secret(self._config.secret, room)
@@ -546,7 +552,7 @@ class Stage:
         await self._ensure_room(room_number)
         on_stage, feeds = await self._police(room_number, room)
         if any(feeds.values()):
-            await self._recording_begins(room.id)
+            await self.recording_begins(room.id)
         if self.on_publishing is not None:
             await self.on_publishing(room_number, feeds)
         state = room.stage_state or {}
@@ -554,8 +560,9 @@ class Stage:
             await self._journal(room.id, on_stage=on_stage, reachable=True)
         await self.overflow.follow(room, room_number, on_stage)
 
-    async def _recording_begins(self, session_id: int) -> None:
-        """The session's Q&A recording exists from its first recorded piece."""
+    async def recording_begins(self, session_id: int) -> None:
+        """The session's Q&A recording exists from its first recorded piece (the browser's
+        path says so as it starts one; the round as it sees one)."""
         if session_id in self._recording_rows:
             return
         try:
