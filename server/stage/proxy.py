@@ -176,8 +176,8 @@ class JanusProxy:
 
     def _recording(self, room: int, person_id: int, record: bool) -> dict[str, Any]:
         """The fields that start (into a new piece) or stop a publisher's recording."""
-        if not record:
-            return {"record": False}
+        if not record:  # with the secret: the room's `lock_record` ignores a stop without it
+            return {"record": False, "secret": self._stage.room_secret(room)}
         piece = f"p{person_id}-{int(time.time() * 1000)}-{secrets.token_hex(3)}"
         return {"record": True, "filename": piece, "secret": self._stage.room_secret(room)}
 
