@@ -108,7 +108,7 @@ def compose_command(tracks: list[Track], out: Path) -> list[str]:
     its place on the timeline; as long as the last track."""
     origin = min(track.started_at for track in tracks)
     offset = {id(track): (track.started_at - origin).total_seconds() for track in tracks}
-    total = max(offset[id(track)] + track.duration_s for track in tracks)
+    total = _total_s(tracks)
     videos = [track for track in tracks if track.kind == "video"]
     sounds = [track for track in tracks if track.kind == "audio"]
     chosen, count = tiles_for(
