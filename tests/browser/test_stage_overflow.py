@@ -164,6 +164,8 @@ def test_the_overflow_audience(
     moderator.page.get_by_role("button", name="End the stage").click()
     wait_until(lambda: not ffmpegs(demo), 15, "no ffmpeg once the stage ended")
     wait_until(lambda: fetch(delegate, urls["av"]).status == 404, 10, "no playlist")
-    assert not (demo.data_dir / "stage" / "overflow" / str(SESSION)).exists()
+    # The files go in the same round, just after ffmpeg (once its forwards are stopped).
+    folder = demo.data_dir / "stage" / "overflow" / str(SESSION)
+    wait_until(lambda: not folder.exists(), 15, "no overflow files once the stage ended")
     log = (demo.data_dir / "server.log").read_text(encoding="utf-8")
     assert "overflow: session 9 carries" in log
