@@ -1,4 +1,4 @@
-"""The `presession` command: serve, worker, db upgrade, demo, invite."""
+"""The `presession` command: serve, worker, janus, db upgrade, qa-recording retry, demo, invite."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ from server.errors import PresessionError
 from server.identity.invitations import InvitationRequest
 from server.identity.inviter import Inviter
 from server.identity.service import Identity
+from server.job_wakeups import JobWakeups
 from server.mail.mailer import mailer_from
 from server.models import CountrySession, Event, OrganisationKind, Role, Scope
 from server.runtime import tune_runtime
 from server.settings import Settings, SettingsError
+from server.stage import recording
 
 T = TypeVar("T")
 
@@ -77,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(run=_upgrade)
+
+    qa = commands.add_parser("qa-recording", help="the Q&A recordings of the live stage")
+    qa_commands = qa.add_subparsers(required=True, metavar="ACTION")
+    retry = qa_commands.add_parser(
+        "retry", help="make a failed Q&A recording again from the files Janus wrote"
+    )
+    retry.add_argument("session", type=int, metavar="SESSION", help="country session id")
+    retry.set_defaults(run=_qa_retry)
 
     demo = commands.add_parser("demo", help="create the demo event and print invitation links")
     demo.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -175,6 +185,16 @@ def _upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
     _with_database(settings, run)
     print("database is up to date")
+    return 0
+
+
+def _qa_retry(settings: Settings, args: argparse.Namespace) -> int:
+    async def run(database: Database) -> None:
+        await recording.retry(database, args.session)
+        await JobWakeups(database).notify()  # workers (PostgreSQL) take it now; a server polls
+
+    _with_database(settings, run)
+    print(f"The Q&A recording of session {args.session} is queued again.")
     return 0
 
 

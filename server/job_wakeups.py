@@ -44,11 +44,14 @@ class JobWakeups:
         """Tell the other processes to look at the queue (fire and forget, kept referenced)."""
         if not self.shared:
             return
-        task = asyncio.get_running_loop().create_task(self._notify(), name="job-wakeup")
+        task = asyncio.get_running_loop().create_task(self.notify(), name="job-wakeup")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _notify(self) -> None:
+    async def notify(self) -> None:
+        """`send`, awaited (a command that ends right after)."""
+        if not self.shared:
+            return
         try:
             async with self._database.engine.connect() as connection:
                 await connection.execute(text(f"NOTIFY {CHANNEL}"))

@@ -151,6 +151,16 @@ def test_short_secret_is_refused(tmp_path: Path) -> None:
     assert "at least 32 characters" in result.stderr
 
 
+def test_qa_recording_retry_says_what_is_wrong(demo_dir: Path) -> None:
+    demo_json(demo_dir)
+    result = presession(demo_dir, "qa-recording", "retry", "1")
+    assert result.returncode == 1
+    assert "Session 1 has no Q&A recording." in result.stderr
+    result = presession(demo_dir, "qa-recording", "retry", "one")
+    assert result.returncode == 2
+    assert "invalid int value" in result.stderr
+
+
 def test_db_upgrade(tmp_path: Path) -> None:
     result = presession(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr

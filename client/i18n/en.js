@@ -226,6 +226,7 @@ export default {
   "consent.none": "No",
   "consent.show_name": "Show my name (otherwise only my organisation's name is shown)",
   "consent.record_live": "My live answers on the stage may be recorded (the Q&A recording in the session record; otherwise I am left out of it)",
+  "consent.record_live_fixed": "The session is closed: this choice is fixed, as its Q&A recording was made with it.",
   "consent.save": "Save my choices",
   "consent.saved": "Your choices are saved.",
   "speaker.deadline_extended": "The organisers gave you until {date} for this statement.",

@@ -226,6 +226,7 @@ export default {
   "consent.none": "No",
   "consent.show_name": "Mostrar mi nombre (si no, solo se muestra el de mi organización)",
   "consent.record_live": "Mis respuestas en directo en el escenario pueden grabarse (la grabación de las preguntas y respuestas, en el acta de la sesión; si no, no aparezco en ella)",
+  "consent.record_live_fixed": "La sesión está cerrada: esta opción ya no se puede cambiar, porque la grabación de preguntas y respuestas se hizo con ella.",
   "consent.save": "Guardar mis opciones",
   "consent.saved": "Sus opciones se han guardado.",
   "speaker.deadline_extended": "Los organizadores le han dado hasta el {date} para esta declaración.",

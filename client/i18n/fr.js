@@ -226,6 +226,7 @@ export default {
   "consent.none": "Non",
   "consent.show_name": "Afficher mon nom (sinon seul le nom de mon organisation apparaît)",
   "consent.record_live": "Mes réponses en direct sur la scène peuvent être enregistrées (l’enregistrement des questions-réponses, dans le compte rendu de la session ; sinon je n’y figure pas)",
+  "consent.record_live_fixed": "La session est close : ce choix est figé, l’enregistrement des questions-réponses ayant été fait avec lui.",
   "consent.save": "Enregistrer mes choix",
   "consent.saved": "Vos choix sont enregistrés.",
   "speaker.deadline_extended": "Les organisateurs vous ont accordé jusqu’au {date} pour cette déclaration.",

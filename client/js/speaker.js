@@ -44,7 +44,8 @@ function sessionBlock(session) {
       : null);
   for (const statement of mine) {
     const card = h("div", { class: "statement-card", id: `statement-${statement.id}`,
-      dataset: { eventDeadline: session.event?.statement_deadline ?? "" } });
+      dataset: { eventDeadline: session.event?.statement_deadline ?? "",
+        closed: session.phase === "closed" ? "1" : "" } });
     block.append(card);
     refreshStatement(card, statement.id);
   }
@@ -118,7 +119,7 @@ function drawStatement(card, statement) {
       date: formatMoment(deadline) })) : null,
     open ? uploadForm(card, statement) : h("p", {}, t("speaker.deadline_passed")),
     statement.state === "ready" && open ? captionsForm(statement) : null,
-    consentForm(statement));
+    consentForm(statement, { closed: Boolean(card.dataset.closed) }));
 }
 
 function uploadForm(card, statement) {
@@ -205,15 +206,17 @@ function captionsForm(statement) {
 
 /** What happens to the statement after the session, and whether the speaker's name is shown:
  * the record and any public page follow these choices. The safest are the defaults. */
-function consentForm(statement) {
+function consentForm(statement, { closed }) {
   const name = `publication-${statement.id}`;
   const chosen = consentDrafts.get(statement.id) ?? {
     publication: statement.publication, show_speaker_name: Boolean(statement.show_speaker_name),
     record_live: Boolean(statement.record_live) };
   const showName = h("input", { type: "checkbox", id: `show-name-${statement.id}`,
     checked: chosen.show_speaker_name });
+  // Fixed once the session closes: the Q&A recording is made from the choices at its close.
   const recordLive = h("input", { type: "checkbox", id: `record-live-${statement.id}`,
-    checked: chosen.record_live });
+    checked: chosen.record_live, disabled: closed,
+    "aria-describedby": closed ? `record-live-fixed-${statement.id}` : null });
   const status = h("p", { class: "form-status", role: "status" }, consentSaid.get(statement.id) ?? "");
   const form = h("form", { class: "consent-form" },
     h("fieldset", {},
@@ -224,6 +227,8 @@ function consentForm(statement) {
         " ", t(`consent.${value}`)))),
     h("label", { class: "choice" }, showName, " ", t("consent.show_name")),
     h("label", { class: "choice" }, recordLive, " ", t("consent.record_live")),
+    closed ? h("p", { class: "hint", id: `record-live-fixed-${statement.id}` },
+      t("consent.record_live_fixed")) : null,
     h("button", { type: "submit", class: "secondary", id: `consent-save-${statement.id}` },
       t("consent.save")), status);
   const read = () => ({

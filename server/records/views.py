@@ -169,7 +169,8 @@ def _stage_parts(stage: dict[str, Any]) -> list[str]:
             f"{round(recording['duration_s'] or 0) % 60} s).</p>"
         )
     else:
-        parts.append(f"<p>{escape(recording.get('note') or _STATES[recording['state']])}</p>")
+        state = recording["state"]
+        parts.append(f"<p>{escape(_STATES.get(state) or recording.get('note') or state)}</p>")
     if recording["left_out"]:
         parts.append(
             "<p>Not in the recording (did not agree to be recorded): "
@@ -182,7 +183,8 @@ _STATES = {
     "recording": "The stage is being recorded; the recording is made when the session closes.",
     "processing": "The Q&A recording is being made.",
     "empty": "Nothing was recorded: nobody who agreed to be recorded spoke on the stage.",
-    "failed": "The Q&A recording could not be made; the organisers' technical team was told.",
+    "failed": "The Q&A recording could not be made; the files of the stage are kept for a "
+    "second try.",
 }
 
 

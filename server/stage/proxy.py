@@ -7,6 +7,7 @@ process it started with (nginx routes `/stage/` by sign-in).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -183,24 +184,41 @@ class JanusProxy:
 
     async def sync_recording(self, room: int, feeds: dict[int, bool]) -> None:
         """Start or stop the recording of the publishers held here, as the round found them
-        (the phase changed to Q&A, a speaker changed their choice)."""
-        for session_id, held in list(self._sessions.items()):
-            for handle_id, handle in list(held.handles.items()):
-                if handle is None or handle.room != room or handle.participant not in feeds:
-                    continue
-                wanted = feeds[handle.participant]
-                if held.recording.get(handle_id, False) == wanted:
-                    continue
-                held.recording[handle_id] = wanted
-                body = {"request": "configure", **self._recording(room, held.person_id, wanted)}
-                try:
-                    await self._forward(
-                        f"{self._url}/{session_id}/{handle_id}",
-                        {"janus": "message", "transaction": "record", "body": body},
-                    )
-                except web.HTTPException:
-                    held.recording.pop(handle_id, None)  # the next round tries again
-                    return
+        (the phase changed to Q&A, a speaker changed their choice). A change Janus did not
+        take is tried again by the next round; the publishers are told at once, not in turn,
+        so a slow Janus holds the round up once, not once per publisher."""
+        changes = [
+            (session_id, handle_id, held, feeds[handle.participant])
+            for session_id, held in list(self._sessions.items())
+            for handle_id, handle in list(held.handles.items())
+            if handle is not None
+            and handle.room == room
+            and handle.participant in feeds
+            and held.recording.get(handle_id, False) != feeds[handle.participant]
+        ]
+        await asyncio.gather(*(self._set_recording(room, *change) for change in changes))
+
+    async def _set_recording(
+        self, room: int, session_id: int, handle_id: int, held: _Session, wanted: bool
+    ) -> None:
+        before = held.recording.get(handle_id, False)
+        held.recording[handle_id] = wanted  # a publish meanwhile says the same
+        body = {"request": "configure", **self._recording(room, held.person_id, wanted)}
+        try:
+            answer = await self._forward(
+                f"{self._url}/{session_id}/{handle_id}",
+                {"janus": "message", "transaction": "record", "body": body},
+            )
+        except web.HTTPException:
+            answer = {"janus": "error"}
+        if answer.get("janus") == "error":
+            log.warning(
+                "stage: Janus did not take the recording change of handle %s: %s",
+                handle_id,
+                answer.get("error"),
+            )
+            if held.recording.get(handle_id) == wanted:
+                held.recording[handle_id] = before  # so the next round sends it again
 
     # -- ending sign-ins ---------------------------------------------------------------------
 

@@ -6,12 +6,14 @@ written by Janus as one `.mjr` file per track, named by the browser's path
 closes, this job turns each into a playable file with `janus-pp-rec`, lays them out on one
 timeline (a grid of everyone who was on camera at once, the sound of everyone mixed), and
 puts the result through the media pipeline like a statement: an HLS ladder, a download and a
-poster. People who did not agree to be recorded were never recorded: there is no piece of them.
+poster. Speakers who did not agree to be recorded were never recorded; a speaker who withdrew
+their agreement while the session was open is left out of it, and their pieces are deleted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -24,16 +26,18 @@ from typing import Any
 
 import ffmpeg
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from media.commands import DOWNLOAD, MASTER, POSTER
 from media.errors import MediaRejected, ToolFailed
-from media.pipeline import TranscodeOptions, transcode
+from media.pipeline import TranscodeOptions, discard, partial_dir, transcode
 from media.probe import probe
 from media.runner import run_ffmpeg, run_tool
 from media.validation import Limits
 from server.db import Database
+from server.errors import Conflict, NotFound
 from server.jobs import JobFatal
-from server.models import Job, Person, QaRecording, QaRecordingState, utcnow
+from server.models import Job, Person, QaRecording, QaRecordingState, Role, Statement, utcnow
 from server.settings import Settings
 from server.stage.config import PP_REC
 
@@ -51,7 +55,10 @@ MAX_TILES = 9  # a 3x3 grid; more people on camera at once than that are heard, 
 # The whole Q&A may be long: the pipeline's own duration limit is set well above a session.
 MAX_DURATION_S = 8 * 3600.0
 CONVERT_LIMIT_S = 300.0
-FAILED_MESSAGE = "The Q&A recording could not be made; the files Janus wrote are kept."
+FAILED_MESSAGE = (
+    "The Q&A recording could not be made; the files Janus wrote are kept "
+    "(`presession qa-recording retry` makes it again)."
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class Track:
     """One recorded track of one publication, placed on the session's timeline."""
 
     person_id: int
+    publication: str  # `p<person>-<ms>-<tag>`: the tracks of one publication share it
     kind: str  # "audio" or "video"
     media: Path  # the playable file janus-pp-rec made of it
     started_at: datetime  # its first packet, as Janus wrote it in the piece's header
@@ -123,7 +131,7 @@ def compose_command(tracks: list[Track], out: Path) -> list[str]:
         if tile < 0:
             continue
         video = (
-            ffmpeg.input(f"file:{track.media}", thread_queue_size=512)
+            _input(track)
             .video.filter("scale", tile_w, tile_h, force_original_aspect_ratio="decrease")
             .filter("pad", tile_w, tile_h, "(ow-iw)/2", "(oh-ih)/2")
             .filter("setsar", 1)
@@ -135,7 +143,7 @@ def compose_command(tracks: list[Track], out: Path) -> list[str]:
             y=row * tile_h + (HEIGHT - rows * tile_h) // 2, eof_action="pass",
         )  # fmt: skip
     mixed = [
-        ffmpeg.input(f"file:{track.media}", thread_queue_size=512)
+        _input(track)
         .audio.filter("asetpts", "PTS-STARTPTS")
         # async: the gaps Janus left (a muted microphone, lost packets) become silence.
         .filter("aresample", 48000, **{"async": 1})
@@ -161,6 +169,12 @@ def compose_command(tracks: list[Track], out: Path) -> list[str]:
     return list(ffmpeg.compile(command.global_args("-progress", "pipe:1"), overwrite_output=True))
 
 
+def _input(track: Track) -> Any:
+    # reinit_filter=0: a browser changes its picture size as its bandwidth changes; rebuilding
+    # the filters then would restart the timestamps of everything after (the sound drifts).
+    return ffmpeg.input(f"file:{track.media}", thread_queue_size=512, reinit_filter=0)
+
+
 def _even(value: int) -> int:
     return value - value % 2
 
@@ -170,9 +184,9 @@ def timeline(tracks: list[Track], names: dict[int, dict[str, Any]]) -> list[dict
     if not tracks:
         return []
     origin = min(track.started_at for track in tracks)
-    spans: dict[tuple[int, datetime], dict[str, Any]] = {}
+    spans: dict[str, dict[str, Any]] = {}
     for track in sorted(tracks, key=lambda item: item.started_at):
-        key = (track.person_id, track.started_at.replace(microsecond=0))
+        key = track.publication
         start = (track.started_at - origin).total_seconds()
         entry = spans.setdefault(
             key,
@@ -209,15 +223,25 @@ class QaRecordingHandler:
             await self._settle(session_id, QaRecordingState.EMPTY)
             return
         await _settled(pieces)
+        withdrawn = await self._withdrawn(session_id, pieces)
+        if withdrawn:
+            # Their agreement was withdrawn after they were recorded: no file of them is kept.
+            await asyncio.to_thread(_unlink, withdrawn)
+            pieces = [piece for piece in pieces if piece not in withdrawn]
+            log.info("stage: %d recorded pieces of session %s deleted", len(withdrawn), session_id)
+        if not pieces:
+            await self._settle(session_id, QaRecordingState.EMPTY)
+            return
         if shutil.which(PP_REC) is None:
             raise JobFatal(f"{PP_REC} is not installed here (Debian's janus-tools)")
-        work = self.out_dir(session_id).with_name(f"qa.work{job.attempts}")
-        await asyncio.to_thread(_fresh, work)
+        qa = self.out_dir(session_id)
+        work = partial_dir(qa, job.attempts)
+        await asyncio.to_thread(_fresh, qa, work)  # and what a killed attempt left
         try:
             tracks = [track for piece in pieces if (track := await _convert(piece, work))]
             if not tracks:
                 await self._settle(session_id, QaRecordingState.EMPTY)
-                return
+                return  # the pieces stay, for a look
             composed = work / "composed.mp4"
             total = _total_s(tracks)
             await run_ffmpeg(
@@ -225,8 +249,7 @@ class QaRecordingHandler:
                 time_limit=120.0 + 6.0 * total,
                 duration_s=total,
             )
-            out = self.out_dir(session_id) / "v1"
-            await asyncio.to_thread(out.parent.mkdir, parents=True, exist_ok=True)
+            out = qa / "v1"
             options = TranscodeOptions(
                 limits=Limits(max_duration_s=MAX_DURATION_S),
                 loudness_target=self._settings.loudness_target_lufs,
@@ -254,8 +277,9 @@ class QaRecordingHandler:
         await self._settle(
             session_id, QaRecordingState.READY, media=media, pieces=timeline(tracks, names)
         )
-        # The pieces are in the recording now; Janus's raw files are not kept.
-        await asyncio.to_thread(shutil.rmtree, folder, True)
+        # The pieces are in the recording now; Janus's raw files are not kept. Only those
+        # listed: a piece written since (the stage opened again) waits for its own recording.
+        await asyncio.to_thread(_unlink, pieces)
         log.info("stage: the Q&A recording of session %s is ready (%.0f s)", session_id, total)
 
     async def give_up(self, job: Job, error: BaseException) -> None:
@@ -265,6 +289,22 @@ class QaRecordingHandler:
             QaRecordingState.FAILED,
             error={"code": "processing_failed", "message": FAILED_MESSAGE, "detail": detail},
         )
+
+    async def _withdrawn(self, session_id: int, pieces: list[Path]) -> list[Path]:
+        """The pieces of speakers who no longer agree to be recorded (they changed their
+        choice after speaking, before the session closed)."""
+        people = {_person_of(piece) for piece in pieces}
+        async with self._database.read() as session:
+            speakers = set(
+                (
+                    await session.scalars(
+                        select(Person.id).where(Person.id.in_(people), Person.role == Role.SPEAKER)
+                    )
+                ).all()
+            )
+            agreed = await consenting(session, session_id, speakers)
+        refused = speakers - agreed
+        return [piece for piece in pieces if _person_of(piece) in refused]
 
     async def _names(self, people: set[int]) -> dict[int, dict[str, Any]]:
         async with self._database.read() as session:
@@ -293,6 +333,48 @@ class QaRecordingHandler:
             recording.media, recording.error = media, error
             recording.pieces = pieces or []
             recording.finished_at = utcnow()
+
+
+async def retry(database: Database, session_id: int) -> None:
+    """Make a failed Q&A recording again from the pieces kept (`presession qa-recording retry`):
+    back to `processing`, with a job queued in the same transaction."""
+    async with database.write() as session:
+        recording = await session.scalar(
+            select(QaRecording).where(QaRecording.country_session_id == session_id)
+        )
+        if recording is None:
+            raise NotFound(f"Session {session_id} has no Q&A recording.")
+        if recording.state is not QaRecordingState.FAILED:
+            raise Conflict(
+                f"The Q&A recording of session {session_id} is {recording.state.value}: only a "
+                "failed one is made again."
+            )
+        recording.state, recording.error, recording.finished_at = (
+            QaRecordingState.PROCESSING,
+            None,
+            None,
+        )
+        session.add(Job(kind=QA_RECORDING, payload={"session": session_id}, run_after=utcnow()))
+
+
+async def consenting(session: AsyncSession, session_id: int, people: set[int]) -> set[int]:
+    """The speakers among `people` who let their live answers be recorded: every statement
+    of theirs in the session says so."""
+    rows = (
+        await session.execute(
+            select(Statement.speaker_id, Statement.record_live).where(
+                Statement.country_session_id == session_id, Statement.speaker_id.in_(people)
+            )
+        )
+    ).all()
+    refused = {speaker for speaker, agreed in rows if not agreed}
+    return {speaker for speaker, _ in rows if speaker is not None} - refused
+
+
+def _person_of(piece: Path) -> int:
+    match = PIECE.match(piece.name)
+    assert match is not None, "pieces_in matched it"
+    return int(match["person"])
 
 
 def _session_of(job: Job) -> int:
@@ -327,9 +409,17 @@ def _has_bytes(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > 0
 
 
-def _fresh(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
+def _fresh(out_dir: Path, work: Path) -> None:
+    discard(out_dir)
+    work.mkdir(parents=True)
+    out_dir.mkdir(exist_ok=True)
+
+
+def _unlink(pieces: list[Path]) -> None:
+    for piece in pieces:
+        piece.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the folder goes once nothing else is in it
+        pieces[0].parent.rmdir()
 
 
 async def _convert(piece: Path, work: Path) -> Track | None:
@@ -362,6 +452,7 @@ async def _convert(piece: Path, work: Path) -> Track | None:
         return None
     return Track(
         person_id=int(match["person"]),
+        publication=piece.name.split(f"-{kind}-")[0],
         kind=kind,
         media=target,
         started_at=datetime.fromtimestamp(first_packet_us / 1_000_000, UTC),

@@ -38,13 +38,12 @@ from server.models import (
     QuestionStatus,
     Role,
     SessionAccess,
-    Statement,
 )
 from server.stage import rights
 from server.stage.config import StageConfig
 from server.stage.janus import JanusClient, JanusError, JanusUnreachable, signed_token
 from server.stage.overflow import Overflow
-from server.stage.recording import QA_RECORDING
+from server.stage.recording import QA_RECORDING, consenting
 
 log = logging.getLogger(__name__)
 
@@ -406,7 +405,7 @@ class Stage:
                 raise Forbidden("A moderator removed you from the stage.", code="removed")
             floor = _floor(room)
             video = principal.role is not Role.DELEGATE or room.stage_floor_video
-            consents = principal.role is Role.SPEAKER and principal.person_id in await _consenting(
+            consents = principal.role is Role.SPEAKER and principal.person_id in await consenting(
                 session, session_id, {principal.person_id}
             )
             record = rights.may_record(
@@ -733,7 +732,7 @@ class Stage:
                     )
                 ).all()
             )
-            consenting = await _consenting(session, room.id, ids)
+            agreed = await consenting(session, room.id, ids)
         recorded = bool((room.stage_state or {}).get("recorded")) and self.records
         phase = fresh.phase if fresh is not None else room.phase
         known = {}
@@ -745,7 +744,7 @@ class Stage:
                 person,
                 rights.may_publish(person.role, person.mission_id, floor, on_panel=True),
                 rights.may_record(
-                    person.role, phase, recorded=recorded, consents=person.id in consenting
+                    person.role, phase, recorded=recorded, consents=person.id in agreed
                 ),
             )
         return known
@@ -822,20 +821,6 @@ class Stage:
             ).all()
         for session_id in live:
             await self._journal(session_id, reachable=False)
-
-
-async def _consenting(session: AsyncSession, session_id: int, people: set[int]) -> set[int]:
-    """The speakers among `people` who let their live answers be recorded: every statement
-    of theirs in the session says so."""
-    rows = (
-        await session.execute(
-            select(Statement.speaker_id, Statement.record_live).where(
-                Statement.country_session_id == session_id, Statement.speaker_id.in_(people)
-            )
-        )
-    ).all()
-    refused = {speaker for speaker, agreed in rows if not agreed}
-    return {speaker for speaker, _ in rows if speaker is not None} - refused
 
 
 def _make_folder(path: str) -> None:

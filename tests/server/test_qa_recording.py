@@ -14,15 +14,18 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
+from server.errors import Conflict, NotFound
 from server.keys import DATABASE, JOBS, SETTINGS, STAGE
 from server.models import (
     CountrySession,
     Job,
+    Person,
     Phase,
     QaRecording,
     QaRecordingState,
+    Role,
 )
-from server.stage.recording import QA_RECORDING
+from server.stage.recording import QA_RECORDING, retry
 from tests.factories import Seed
 
 Client = TestClient  # type: ignore[type-arg]
@@ -62,6 +65,85 @@ async def test_the_speaker_chooses_whether_their_live_answers_are_recorded(
     )
 
 
+async def test_only_the_speaker_agrees_and_the_choice_is_fixed_at_the_close(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    url = f"/api/statements/{seeded.statement_id}/consent"
+    choices = {"publication": "participants", "show_speaker_name": True}
+    speaker, moderator = await bearer("speaker"), await bearer("moderator")
+
+    async def record_live() -> bool:
+        detail = await client.get(f"/api/statements/{seeded.statement_id}", headers=speaker)
+        return bool((await detail.json())["record_live"])
+
+    # An organiser may not agree in the speaker's place, and nothing else changes with it.
+    refused = await client.put(url, json={**choices, "record_live": True}, headers=moderator)
+    assert refused.status == 403
+    assert (await refused.json())["error"]["code"] == "speaker_only"
+    detail = await (
+        await client.get(f"/api/statements/{seeded.statement_id}", headers=speaker)
+    ).json()
+    assert (detail["record_live"], detail["publication"]) == (False, "none")
+    # The speaker agrees; an organiser may withdraw it on their word.
+    assert (
+        await client.put(url, json={**choices, "record_live": True}, headers=speaker)
+    ).status == 200
+    assert await record_live()
+    assert (
+        await client.put(url, json={**choices, "record_live": False}, headers=moderator)
+    ).status == 200
+    assert not await record_live()
+
+    async with client.server.app[DATABASE].write() as session:
+        room = await session.get(CountrySession, seeded.session_id)
+        assert room is not None
+        room.phase = Phase.CLOSED
+    # Closed: the recording is made from the choices at the close; the other choices still
+    # change (they are about what is published afterwards).
+    closed = await client.put(url, json={**choices, "record_live": True}, headers=speaker)
+    assert closed.status == 409
+    assert (await closed.json())["error"]["code"] == "session_closed"
+    assert not await record_live()
+    kept = await client.put(
+        url, json={**choices, "publication": "public", "record_live": False}, headers=speaker
+    )
+    assert kept.status == 200
+    assert (await kept.json())["publication"] == "public"
+
+
+async def test_a_failed_recording_is_made_again_on_request(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    app = client.server.app
+    with pytest.raises(NotFound):
+        await retry(app[DATABASE], seeded.session_id)
+    async with app[DATABASE].write() as session:
+        session.add(
+            QaRecording(
+                country_session_id=seeded.session_id,
+                state=QaRecordingState.FAILED,
+                error={"code": "processing_failed", "message": "The Q&A recording could not"},
+            )
+        )
+    moderator = await bearer("moderator")
+    page = await (
+        await client.get(f"/sessions/{seeded.session_id}/record", headers=moderator)
+    ).text()
+    # The state is said, and so is who is not in it (the speaker did not agree).
+    assert "could not be made; the files of the stage are kept for a second try" in page
+    assert "Not in the recording (did not agree to be recorded)" in page
+
+    await retry(app[DATABASE], seeded.session_id)
+    async with app[DATABASE].read() as session:
+        recording = await session.scalar(select(QaRecording))
+        jobs = (await session.scalars(select(Job).where(Job.kind == QA_RECORDING))).all()
+    assert recording is not None
+    assert (recording.state, recording.error) == (QaRecordingState.PROCESSING, None)
+    assert [job.payload for job in jobs] == [{"session": seeded.session_id}]
+    with pytest.raises(Conflict, match="processing"):  # only a failed one, and only once
+        await retry(app[DATABASE], seeded.session_id)
+
+
 async def _closed_while_recorded(client: Client, seeded: Seed, *, pieces: list[Path]) -> Path:
     """The Belgium session closed after its stage was recorded with these pieces."""
     app = client.server.app
@@ -82,10 +164,21 @@ async def _closed_while_recorded(client: Client, seeded: Seed, *, pieces: list[P
 @needs_pp_rec
 @pytest.mark.timeout(120)
 async def test_a_closed_sessions_pieces_become_its_q_and_a_recording(
-    client: Client, seeded: Seed, bearer: Bearer
+    client: Client, seeded: Seed, bearer: Bearer, tmp_path: Path
 ) -> None:
     app = client.server.app
-    folder = await _closed_while_recorded(client, seeded, pieces=sorted(PIECES.glob("*.mjr")))
+    async with app[DATABASE].read() as session:
+        speaker = await session.scalar(select(Person.id).where(Person.role == Role.SPEAKER))
+    # The seeded speaker spoke, recorded, then withdrew their agreement before the close.
+    withdrawn = tmp_path / f"p{speaker}-1796237893000-0a0b0c-audio-0.mjr"
+    shutil.copy(PIECES / "p7-1796237892520-d4e5f6-audio-0.mjr", withdrawn)
+    folder = await _closed_while_recorded(
+        client, seeded, pieces=[*sorted(PIECES.glob("*.mjr")), withdrawn]
+    )
+    # What an attempt killed halfway left behind is cleared.
+    killed = app[SETTINGS].media_dir / "sessions" / str(seeded.session_id) / "qa.partial-1"
+    killed.mkdir(parents=True)
+    (killed / "composed.mp4").write_bytes(b"half")
     stage = app[STAGE]
     await stage._queue_recordings()
     await stage._queue_recordings()  # a second round (or another process) queues nothing more
@@ -103,9 +196,16 @@ async def test_a_closed_sessions_pieces_become_its_q_and_a_recording(
     # Person 7 spoke first for 9 s; person 6 came on camera 13 s later for about 3 s.
     assert 15 < recording["duration_s"] < 18
     spans = {(entry["person"], entry["video"]) for entry in recording["in_it"]}
-    assert spans == {(7, False), (6, True)}
+    assert spans == {(7, False), (6, True)}  # not the speaker who withdrew
     assert recording["left_out"] == ["Ligue des droits humains"]  # did not agree
     assert not folder.exists()  # Janus's raw pieces are not kept once in the recording
+    assert not killed.exists()
+    # The printable page says both what the recording is and who is not in it.
+    page = await (
+        await client.get(f"/sessions/{seeded.session_id}/record", headers=moderator)
+    ).text()
+    assert "Download the Q&amp;A recording" in page
+    assert "Not in the recording (did not agree to be recorded): Ligue des droits humains" in page
 
     # Participants of the session watch it; another session's delegate may not.
     delegate = await bearer("delegate")

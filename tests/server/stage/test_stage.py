@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from server.keys import STAGE
 from server.stage import rights
 from server.stage.janus import JanusClient, signed_token
-from server.stage.views import JANUS_PROCESS
+from server.stage.views import JANUS_PROCESS, PROXY
 from tests.factories import Seed
 from tests.live_client import LiveClient
 
@@ -252,6 +252,51 @@ async def test_the_browser_path_checks_every_request(
     ) as gone:
         assert (await gone.json(content_type=None))["error"]["code"] == 458  # no such session
     await delegate.close()
+
+
+async def test_a_recording_change_janus_did_not_take_is_sent_again(
+    client: Client, seeded: Seed, live: Connect, login: Callable[[str], Awaitable[str]]
+) -> None:
+    await _live_stage(live, seeded)
+    headers = {"Authorization": f"Bearer {await login(seeded.tokens['speaker'])}"}
+    speaker = LiveClient(str(client.server.make_url("/")), headers["Authorization"][7:])
+    await speaker.connect()
+    seat = (await speaker.ok("stage_pass", {"session": seeded.session_id}))["pass"]
+    session, handle = await _attach(client, headers)
+    feed = seat["participants"][0]
+    join = {"request": "join", "ptype": "publisher", "room": seat["room"], "id": feed}
+    acked = await _janus(
+        client, headers, f"/{session}/{handle}",
+        {"janus": "message", "body": {**join, "token": seat["token"]}},
+    )  # fmt: skip
+    assert acked["janus"] == "ack", acked
+    proxy = client.server.app[PROXY]
+    held = proxy._sessions[session]
+    for _ in range(20):
+        await _events(client, headers, session)
+        if held.handles.get(handle) is not None:
+            break
+    assert held.handles[handle] == rights.Handle(rights.PARTICIPANT, seat["room"], feed)
+
+    # Janus takes the change (the phase went to Q&A while this publisher was live, say).
+    await proxy.sync_recording(seat["room"], {feed: True})
+    assert held.recording[handle] is True
+    # Janus no longer has the handle: the stop is not taken, so it stays to be sent again by
+    # the next round, rather than being taken as done.
+    stage = client.server.app[STAGE]
+    assert stage.config is not None
+    async with client.session.post(
+        f"{stage.config.janus_url}/{session}/{handle}",
+        json={"janus": "detach", "transaction": "d", "apisecret": stage.config.api_secret,
+              "token": stage.core_token()},
+    ) as detached:  # fmt: skip
+        assert (await detached.json(content_type=None))["janus"] == "success"
+    await proxy.sync_recording(seat["room"], {feed: False})
+    assert held.recording[handle] is True
+    # Nothing is sent for a publisher already as wanted.
+    await proxy.sync_recording(seat["room"], {feed: True})
+    assert held.recording[handle] is True
+    await speaker.close()
 
 
 async def test_janus_refuses_what_bypasses_our_server(

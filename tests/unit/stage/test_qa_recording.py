@@ -7,7 +7,18 @@ from pathlib import Path
 
 from server.models import QaRecording, QaRecordingState
 from server.records.stage import qa_recording, stage_history
-from server.stage.recording import MAX_TILES, PIECE, Track, grid, tiles_for, timeline
+from server.stage import rights
+from server.stage.proxy import _publishes
+from server.stage.recording import (
+    MAX_TILES,
+    PIECE,
+    Track,
+    _unlink,
+    compose_command,
+    grid,
+    tiles_for,
+    timeline,
+)
 
 T0 = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)
 
@@ -37,21 +48,64 @@ def test_only_our_piece_names_are_pieces() -> None:
         assert not PIECE.match(name)
 
 
-def test_the_timeline_joins_a_publications_sound_and_picture() -> None:
-    def track(person: int, kind: str, start: float, duration: float) -> Track:
-        at = T0 + timedelta(seconds=start)
-        return Track(person, kind, Path(f"{person}{kind}"), at, duration)
+def _track(person: int, kind: str, start: float, duration: float, tag: str = "a") -> Track:
+    at = T0 + timedelta(seconds=start)
+    return Track(person, f"p{person}-{tag}", kind, Path(f"{person}{tag}.{kind}"), at, duration)
 
+
+def test_the_timeline_joins_a_publications_sound_and_picture() -> None:
     tracks = [
-        track(7, "audio", 0.0, 9.0),
-        track(6, "audio", 13.1, 3.3),
-        track(6, "video", 13.2, 3.2),
+        _track(7, "audio", 0.0, 9.0),
+        _track(6, "audio", 13.1, 3.3),
+        # Its first video packet in the next second: still the same publication.
+        _track(6, "video", 13.95 + 0.1, 2.4),
     ]
     names = {6: {"person": 6, "name": "Ana"}, 7: {"person": 7, "name": "Ben"}}
     assert timeline(tracks, names) == [
         {"person": 7, "name": "Ben", "from_s": 0.0, "to_s": 9.0, "video": False},
         {"person": 6, "name": "Ana", "from_s": 13.1, "to_s": 16.4, "video": True},
     ]
+    # Two publications of one person within a second are two entries.
+    again = [_track(6, "audio", 0.0, 0.4, "a"), _track(6, "audio", 0.6, 2.0, "b")]
+    assert [entry["from_s"] for entry in timeline(again, names)] == [0.0, 0.6]
+
+
+def test_every_input_keeps_its_filters_when_its_picture_size_changes() -> None:
+    tracks = [_track(7, "audio", 0.0, 9.0), _track(6, "video", 1.0, 3.0)]
+    command = compose_command(tracks, Path("out.mp4"))
+    inputs = [i for i, arg in enumerate(command) if arg == "-i"]
+    files = [i for i in inputs if command[i + 1].startswith("file:")]
+    assert len(files) == 2
+    for i in files:
+        options = command[i - 4 : i]
+        assert options[options.index("-reinit_filter") + 1] == "0", command
+
+
+def test_only_the_pieces_made_into_the_recording_are_deleted(tmp_path: Path) -> None:
+    listed = [tmp_path / "p7-1-a1b2c3-audio-0.mjr", tmp_path / "p7-1-a1b2c3-video-1.mjr"]
+    later = tmp_path / "p7-9-d4e5f6-audio-0.mjr"  # written after the job listed the folder
+    for path in (*listed, later):
+        path.write_bytes(b"MJR00002")
+    _unlink(listed)
+    assert sorted(tmp_path.iterdir()) == [later]
+    _unlink([later])
+    assert not tmp_path.exists()  # nothing left in it: the folder goes too
+
+
+def test_only_a_participants_offer_to_publish_is_recorded() -> None:
+    participant = rights.Handle(rights.PARTICIPANT, 1001, 5)
+    subscriber = rights.Handle(rights.SUBSCRIBER, 1001)
+    offer = {"type": "offer", "sdp": "v=0"}
+
+    def message(request: str, *, jsep: bool = True) -> dict[str, object]:
+        return {"body": {"request": request}, **({"jsep": offer} if jsep else {})}
+
+    for request in ("publish", "configure", "joinandconfigure"):
+        assert _publishes(message(request), participant)
+        assert not _publishes(message(request), subscriber)
+        assert not _publishes(message(request), None)
+    assert not _publishes(message("configure", jsep=False), participant)  # a mute, say
+    assert not _publishes(message("start"), participant)
 
 
 def _stage(floor: dict[str, object] | None, *people: int) -> dict[str, object]:
