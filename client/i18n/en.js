@@ -1,4 +1,5 @@
-// English messages. Every key here exists in fr.js and es.js too (tests/browser/test_i18n.py).
+// English messages. Every key here exists in ar.js, zh.js, fr.js, ru.js and es.js too, with the
+// same {placeholders} (tests/unit/client/test_catalogs.py).
 export default {
   "page.skip": "Skip to content",
   "page.language": "Language",

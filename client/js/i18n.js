@@ -1,12 +1,19 @@
-// Messages in the three working languages of the pre-sessions, a remembered choice, and Intl.
+// Messages in the six official languages of the United Nations, a remembered choice, and Intl.
+import ar from "/static/i18n/ar.js";
 import en from "/static/i18n/en.js";
 import es from "/static/i18n/es.js";
 import fr from "/static/i18n/fr.js";
+import ru from "/static/i18n/ru.js";
+import zh from "/static/i18n/zh.js";
 
-const CATALOGS = { en, fr, es };
+const CATALOGS = { ar, zh, en, fr, ru, es };
 export const LANGUAGES = Object.keys(CATALOGS);
 // Each language by its own name, as the language menus show it.
-export const LANGUAGE_NAMES = { en: "English", fr: "Français", es: "Español" };
+export const LANGUAGE_NAMES = {
+  ar: "العربية", zh: "中文", en: "English", fr: "Français", ru: "Русский", es: "Español",
+};
+// The languages written from right to left.
+const RIGHT_TO_LEFT = new Set(["ar"]);
 const STORAGE_KEY = "presession.language";
 
 function chosen() {
@@ -20,6 +27,11 @@ function chosen() {
 }
 
 export const lang = chosen();
+/** The page's writing direction: "rtl" for Arabic, "ltr" otherwise. */
+export const dir = RIGHT_TO_LEFT.has(lang) ? "rtl" : "ltr";
+// Set at once, before any page draws, so that nothing is laid out in the wrong direction.
+document.documentElement.lang = lang;
+document.documentElement.dir = dir;
 const catalog = CATALOGS[lang];
 // Keys a page asked for that the catalog lacks: the browser tests read this list.
 window.presessionMissingKeys = [];
@@ -42,6 +54,7 @@ export function setLanguage(code) {
 /** Fill every `data-i18n` element's text and every `data-i18n-ATTR` attribute. */
 export function translatePage(root = document) {
   document.documentElement.lang = lang;
+  document.documentElement.dir = dir;
   for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const attr of ["aria-label", "placeholder", "title"]) {
     for (const node of root.querySelectorAll(`[data-i18n-${attr}]`)) {

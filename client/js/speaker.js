@@ -4,7 +4,9 @@
 // captions).
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
-import { countryName, formatMoment, formatNumber, formatRange, t } from "/static/js/i18n.js";
+import {
+  LANGUAGES, LANGUAGE_NAMES, countryName, formatMoment, formatNumber, formatRange, t,
+} from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { previewPlayer } from "/static/js/player.js";
 import { questionItem, statusText } from "/static/js/questions.js";
@@ -183,7 +185,7 @@ function captionsForm(statement) {
   const languageId = `captions-language-${statement.id}`;
   const file = h("input", { type: "file", id: fileId, accept: ".vtt,.srt,text/vtt" });
   const language = h("select", { id: languageId },
-    ...["en", "fr", "es"].map((code) => h("option", { value: code }, code)));
+    ...LANGUAGES.map((code) => h("option", { value: code, lang: code }, LANGUAGE_NAMES[code])));
   const status = h("p", { class: "form-status", role: "status" });
   const send = h("button", { type: "button", class: "secondary" }, t("speaker.captions_send"));
   send.addEventListener("click", async () => {

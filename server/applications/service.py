@@ -28,7 +28,8 @@ from server.models import (
     Scope,
 )
 
-LANGUAGES = ("en", "fr", "es")
+# The six official languages of the United Nations: the applicant's working language.
+LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 MAX_SUMMARY = 2000
 
 

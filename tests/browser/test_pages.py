@@ -76,15 +76,6 @@ def test_each_page_in_each_language(
     phone.shot(artifacts, f"{name}-phone")
 
 
-def test_the_catalogs_have_the_same_keys() -> None:
-    keys = {}
-    for language in LANGUAGES:
-        text = (ROOT / "client" / "i18n" / f"{language}.js").read_text(encoding="utf-8")
-        keys[language] = set(re.findall(r'^\s+"([a-z_.]+)":', text, flags=re.MULTILINE))
-    assert keys["en"]
-    assert keys["en"] == keys["fr"] == keys["es"]
-
-
 def test_the_client_rules_of_the_live_room(demo: Demo, open_screen: Callable[..., Screen]) -> None:
     """personal → merge, keep the version; old → ignore; gap → sync; otherwise apply."""
     page = open_screen().page
