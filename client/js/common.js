@@ -1,7 +1,9 @@
 // What every page has: the header (who is signed in, sign-out, language), the connection
 // indicator, and one polite live region that announces changes to screen readers.
 import { api, byId, fill, h } from "/static/js/dom.js";
-import { LANGUAGES, LANGUAGE_NAMES, lang, setLanguage, t, translatePage } from "/static/js/i18n.js";
+import {
+  LANGUAGES, LANGUAGE_NAMES, lang, missionName, setLanguage, t, translatePage,
+} from "/static/js/i18n.js";
 
 /** Translate the page, draw the header; resolves to the signed-in person or null. */
 export async function setupPage() {
@@ -32,7 +34,7 @@ function account(me) {
     fill(box, h("span", { class: "who" }, t("account.signed_out")));
     return;
   }
-  const belongsTo = me.organisation?.name ?? me.mission?.name ?? t("account.organiser");
+  const belongsTo = me.organisation?.name ?? missionName(me.mission) ?? t("account.organiser");
   const signOut = h("button", { type: "button", class: "secondary", id: "sign-out" },
     t("account.sign_out"));
   signOut.addEventListener("click", async () => {

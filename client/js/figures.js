@@ -2,7 +2,7 @@
 // bar charts drawn in SVG. The tables carry every figure; each chart has its own text
 // alternative (role=img + aria-label). Text goes in as text nodes, never as markup.
 import { api, fill, h, keepFocus } from "/static/js/dom.js";
-import { countryName, formatNumber, formatTime, t } from "/static/js/i18n.js";
+import { countryName, dir, formatNumber, formatTime, t } from "/static/js/i18n.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const KINDS = ["cso", "nhri", "coalition"];
@@ -107,7 +107,9 @@ function svg(tag, attributes = {}, text = undefined) {
 }
 
 /** Horizontal bars, one per [label, value], scaled to the largest value. Drawn at its own
- * size in CSS pixels (text stays legible) and shrunk only to fit a narrow screen. */
+ * size in CSS pixels (text stays legible) and shrunk only to fit a narrow screen. Right to
+ * left, the chart is mirrored: labels on the right, bars growing leftwards. The text anchors
+ * need no change, as SVG reads "start" and "end" in the text's own direction. */
 export function barChart(title, rows) {
   const rowHeight = 26;
   const labels = rows.map(([label]) => shorten(label));
@@ -118,17 +120,20 @@ export function barChart(title, rows) {
   const largest = Math.max(1, ...rows.map(([, value]) => value));
   const described = rows.map(([label, value]) => `${label} ${formatNumber(value)}`).join(", ");
   const chart = svg("svg", { class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`,
-    role: "img", "aria-label": t("figures.chart_label", { title, values: described }) });
+    direction: dir, role: "img",
+    "aria-label": t("figures.chart_label", { title, values: described }) });
+  // Distances from the chart's start edge: the left one, or the right one right to left.
+  const at = (x) => (dir === "rtl" ? width - x : x).toFixed(1);
   rows.forEach(([label, value], index) => {
     const middle = index * rowHeight + rowHeight / 2;
     const length = (value / largest) * barSpace;
-    const name = svg("text", { class: "bar-label", x: labelWidth - 8, y: middle,
+    const name = svg("text", { class: "bar-label", x: at(labelWidth - 8), y: middle,
       "text-anchor": "end", "dominant-baseline": "central" }, labels[index]);
     name.append(svg("title", {}, label));
     chart.append(name,
-      svg("rect", { class: "bar", x: labelWidth, y: middle - rowHeight / 2 + 5,
-        width: length.toFixed(1), height: rowHeight - 10 }),
-      svg("text", { class: "bar-value", x: (labelWidth + length + 6).toFixed(1), y: middle,
+      svg("rect", { class: "bar", x: at(dir === "rtl" ? labelWidth + length : labelWidth),
+        y: middle - rowHeight / 2 + 5, width: length.toFixed(1), height: rowHeight - 10 }),
+      svg("text", { class: "bar-value", x: at(labelWidth + length + 6), y: middle,
         "dominant-baseline": "central" }, formatNumber(value)));
   });
   return chart;

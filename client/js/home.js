@@ -24,7 +24,8 @@ function sessionItem(session, event, me) {
   }
   return h("li", { class: "session", dataset: { session: String(session.id) } },
     title,
-    h("p", { class: "sur" }, t("home.sur", { name: session.state_under_review.name })),
+    h("p", { class: "sur" }, t("home.sur", {
+      name: countryName(session.state_under_review.country, session.state_under_review.name) })),
     times,
     h("p", { class: `phase phase-${session.phase}` },
       t("home.phase", { phase: t(`phase.${session.phase}`) })),

@@ -143,3 +143,9 @@ export function countryName(code, fallback = code) {
     return fallback;
   }
 }
+
+/** A delegation by its country's name in the page's language (its registered name, e.g.
+ * "Permanent Mission of France", where the browser has none); undefined for no mission. */
+export function missionName(mission) {
+  return mission ? countryName(mission.country, mission.name) : undefined;
+}

@@ -6,7 +6,7 @@ import { announce, errorText, requireSignIn, setupPage, showConnection } from "/
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import { eventSettings } from "/static/js/event-settings.js";
 import { figuresPanel } from "/static/js/figures.js";
-import { countryName, formatDuration, t } from "/static/js/i18n.js";
+import { countryName, formatDuration, missionName, t } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { ScreeningPlayer } from "/static/js/player.js";
 import { questionItem } from "/static/js/questions.js";
@@ -275,7 +275,7 @@ function queueItem(context, question, index, length) {
 function drawPresence(room) {
   const groups = new Map();
   for (const person of room.presence.values()) {
-    const group = person.mission?.name ?? person.organisation?.name ?? t("account.organiser");
+    const group = missionName(person.mission) ?? person.organisation?.name ?? t("account.organiser");
     if (!groups.has(group)) groups.set(group, []);
     groups.get(group).push(person);
   }
@@ -292,7 +292,7 @@ function drawCounters(room) {
   let usedSeconds = 0;
   const now = room.serverNow();
   for (const question of room.questions()) {
-    const name = question.mission?.name ?? "";
+    const name = missionName(question.mission) ?? "";
     perMission.set(name, (perMission.get(name) ?? 0) + 1);
     if (question.on_air_at) {
       const end = question.answered_at ? Date.parse(question.answered_at) : now;

@@ -19,7 +19,7 @@ export class ScreeningPlayer {
     this.current = null; // statement id loaded
     this.hls = null;
     this.quality = localStorage.getItem("presession.quality") ?? "auto";
-    this.video = h("video", { class: "screen", playsinline: true, preload: "auto",
+    this.video = h("video", { class: "screen", dir: "ltr", playsinline: true, preload: "auto",
       "aria-describedby": "player-caption" });
     this.video.controls = !follow;
     this.caption = h("p", { id: "player-caption", class: "player-caption" }, t("player.waiting"));
@@ -178,7 +178,7 @@ export class ScreeningPlayer {
 
 /** A plain player for one recording (the speaker's preview, the moderator's review). */
 export function previewPlayer(media, label) {
-  const video = h("video", { class: "preview", controls: true, preload: "metadata",
+  const video = h("video", { class: "preview", dir: "ltr", controls: true, preload: "metadata",
     "aria-label": label, poster: media.poster ?? undefined });
   if (Hls.isSupported() && media.hls) {
     const hls = new Hls({ workerPath: "/static/vendor/hls.worker.js" });

@@ -1,6 +1,6 @@
 // How a question reads on every screen: number, mission, addressee, text (always as text).
 import { h } from "/static/js/dom.js";
-import { t } from "/static/js/i18n.js";
+import { missionName, t } from "/static/js/i18n.js";
 
 export function addressee(question) {
   return question.to ? question.to.organisation.name : t("question.panel");
@@ -8,7 +8,7 @@ export function addressee(question) {
 
 /** The lines every question shows; callers append their own controls. */
 export function questionItem(question, { withAuthor = false } = {}) {
-  const mission = question.mission?.name ?? "";
+  const mission = missionName(question.mission) ?? "";
   const who = withAuthor && question.author?.name ? `${mission} (${question.author.name})` : mission;
   const item = h("li", { class: `question status-${question.status}`,
     dataset: { question: String(question.id), status: question.status } },

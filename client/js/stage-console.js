@@ -4,7 +4,7 @@
 // panel redraws from the room's state, never from the answer.
 import { announce, errorText } from "/static/js/common.js";
 import { fill, h, keepFocus } from "/static/js/dom.js";
-import { t } from "/static/js/i18n.js";
+import { missionName, t } from "/static/js/i18n.js";
 
 const OPEN_PHASES = ["screening", "qa"];
 
@@ -48,14 +48,14 @@ function drawConsole(container, context) {
 function floorControls(context, stage) {
   const { room } = context;
   if (stage.floor) {
-    const mission = stage.floor.mission?.name ?? "";
+    const mission = missionName(stage.floor.mission) ?? "";
     return h("div", { class: "button-row floor" },
       h("p", { id: "stage-floor" }, t(stage.floor.video ? "stage.floor_holder_video" : "stage.floor_holder", { mission })),
       h("button", { type: "button", class: "secondary", id: "stage-take-floor",
         onclick: () => act(room, "take_floor") }, t("stage.take_floor")));
   }
   if (!stage.offer) return h("p", { class: "hint", id: "stage-floor" }, t("stage.no_offer"));
-  const mission = stage.offer.mission?.name ?? "";
+  const mission = missionName(stage.offer.mission) ?? "";
   const camera = h("input", { type: "checkbox", id: "stage-camera-allowed", checked: context.cameraAllowed,
     onchange: () => { context.cameraAllowed = camera.checked; } });
   return h("div", { class: "button-row floor" },
@@ -85,7 +85,7 @@ function people(room, stage) {
 }
 
 function personRow(room, entry) {
-  const belongsTo = entry.organisation ?? entry.mission?.name ?? t("account.organiser");
+  const belongsTo = entry.organisation ?? missionName(entry.mission) ?? t("account.organiser");
   const muted = entry.muted || (room.state.stage.muted ?? []).includes(entry.person);
   return h("li", { dataset: { person: String(entry.person), feed: String(entry.feed) } },
     h("span", { class: "stage-who" }, h("strong", {}, entry.name), " · ", belongsTo,

@@ -37,8 +37,8 @@ export class StageControls {
     const id = this.id;
     this.joinButton = h("button", { type: "button", id: `${id}-join`, onclick: () => this.open() },
       t("stage.join"));
-    this.video = h("video", { class: "stage-preview", autoplay: true, playsinline: true, muted: true,
-      "aria-label": t("stage.preview_label") });
+    this.video = h("video", { class: "stage-preview", dir: "ltr", autoplay: true,
+      playsinline: true, muted: true, "aria-label": t("stage.preview_label") });
     this.meter = h("meter", { id: `${id}-level`, min: 0, max: 1, low: 0.1, high: 0.8, optimum: 0.5,
       value: 0, "aria-label": t("stage.level") });
     this.microphones = h("select", { id: `${id}-microphone`, onchange: () => this.switchDevice("audio") });

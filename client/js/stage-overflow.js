@@ -10,7 +10,7 @@ const RETRY_MS = 2000;
 
 export class OverflowPlayer {
   constructor() {
-    this.video = h("video", { autoplay: true, playsinline: true, class: "stage-overflow",
+    this.video = h("video", { dir: "ltr", autoplay: true, playsinline: true, class: "stage-overflow",
       "aria-label": t("stage.overflow_label") });
     this.root = h("figure", { class: "stage-tile active stage-overflow-tile", hidden: true },
       h("div", { class: "stage-picture" }, this.video),

@@ -4,7 +4,7 @@
 // feed. Tiles are never moved in the document (a moved <video> pauses): the large one is
 // chosen by a class. What arrives is also written on the container as data attributes.
 import { fill, h } from "/static/js/dom.js";
-import { t } from "/static/js/i18n.js";
+import { missionName, t } from "/static/js/i18n.js";
 import { SOUND_ONLY_KEY, soundOnlyChosen } from "/static/js/stage.js";
 import { OverflowPlayer } from "/static/js/stage-overflow.js";
 
@@ -102,7 +102,7 @@ export class StageView {
   drawTile({ feed, tracks, who }) {
     let tile = this.tiles.get(feed);
     if (!tile) {
-      const video = h("video", { autoplay: true, playsinline: true });
+      const video = h("video", { dir: "ltr", autoplay: true, playsinline: true });
       const caption = h("figcaption", {});
       const element = h("figure", { class: "stage-tile", role: "listitem", dataset: { feed: String(feed) } },
         h("div", { class: "stage-picture" }, video), caption);
@@ -119,7 +119,7 @@ export class StageView {
     const hasVideo = tracks.some((track) => track.kind === "video");
     tile.tile.classList.toggle("sound-only", !hasVideo);
     const name = who?.name ?? t("stage.someone");
-    const belongsTo = who?.organisation ?? who?.mission?.name ?? (who ? t("account.organiser") : "");
+    const belongsTo = who?.organisation ?? missionName(who?.mission) ?? (who ? t("account.organiser") : "");
     tile.video.setAttribute("aria-label", t("stage.tile_label", { name }));
     tile.tile.dataset.person = who ? String(who.person) : "";
     const floor = this.stage.state?.floor;
