@@ -26,6 +26,33 @@ const CODE_FIELDS = {
   bad_session: "sessions",
   consent_required: "consent",
   bad_country: "country",
+  bad_kind: "kind",
+  bad_scope: "scope",
+  bad_language: "language",
+  too_long_organisation: "organisation",
+  too_long_contact_name: "contact_name",
+  too_long_contact_email: "contact_email",
+  too_long_summary: "summary",
+};
+// What the page says, in its language, for each of those codes (the server's message is in
+// English; it is shown only for a refusal the page has no words for).
+const CODE_MESSAGES = {
+  missing_organisation: "apply.error_organisation",
+  missing_contact_name: "apply.error_contact_name",
+  missing_contact_email: "apply.error_email",
+  bad_email: "apply.error_email",
+  missing_summary: "apply.error_summary",
+  missing_sessions: "apply.error_sessions",
+  bad_session: "apply.error_bad_session",
+  consent_required: "apply.error_consent",
+  bad_country: "apply.error_country",
+  bad_kind: "apply.error_kind",
+  bad_scope: "apply.error_scope",
+  bad_language: "apply.error_language",
+  too_long_organisation: "apply.error_too_long",
+  too_long_contact_name: "apply.error_too_long",
+  too_long_contact_email: "apply.error_too_long",
+  too_long_summary: "apply.error_too_long",
 };
 
 await setupPage();
@@ -344,8 +371,10 @@ async function send(form, event) {
       closeForm(await latest(event));
       return;
     }
-    // The server's message (in English) for what it found; a field only when it names one.
-    const message = error.status ? errorText(error) : t("apply.offline");
+    // What the server found, in the page's language where the page knows the code; a field
+    // only when the code names one.
+    const known = CODE_MESSAGES[error.code];
+    const message = !error.status ? t("apply.offline") : known ? t(known) : errorText(error);
     showProblems(form, [[CODE_FIELDS[error.code] ?? null, message]]);
     return;
   }

@@ -6,7 +6,7 @@ import { announce, errorText, requireSignIn, setupPage, showConnection } from "/
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import { eventSettings } from "/static/js/event-settings.js";
 import { figuresPanel } from "/static/js/figures.js";
-import { countryName, formatDuration, missionName, t } from "/static/js/i18n.js";
+import { countryName, formatDuration, lang, missionName, t } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { ScreeningPlayer } from "/static/js/player.js";
 import { questionItem } from "/static/js/questions.js";
@@ -54,7 +54,8 @@ function startConsole(sessionId) {
   room.addEventListener("progress", (event) => {
     if (["ready", "failed"].includes(event.detail.state)) refreshReview();
   });
-  byId("record-link").href = `/sessions/${sessionId}/record`;
+  // The printable record in the page's language.
+  byId("record-link").href = `/sessions/${sessionId}/record?lang=${lang}`;
   window.setInterval(() => room.state && drawCounters(room), 1000);
   room.connect();
 }

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.identity.invitations import InvitationRequest, Invited, invite
 from server.identity.principal import Principal
+from server.languages import LANGUAGES as UN_LANGUAGES
 from server.models import (
     Application,
     ApplicationChoice,
@@ -28,8 +29,8 @@ from server.models import (
     Scope,
 )
 
-# The six official languages of the United Nations: the applicant's working language.
-LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+# The applicant's working language: one of the six official languages of the United Nations.
+LANGUAGES = UN_LANGUAGES
 MAX_SUMMARY = 2000
 
 

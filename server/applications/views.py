@@ -71,7 +71,8 @@ async def submit(request: web.Request) -> web.Response:
             name=form.contact_name,
             organisation=form.organisation,
             event=event.name if event else "",
-            sessions=[country_name(country) for country in countries],
+            sessions=[country_name(country, form.language) for country in countries],
+            language=form.language,
         ),
     )
     return web.json_response(
@@ -87,7 +88,7 @@ def parse_form(body: dict[str, Any]) -> service.ApplicationForm:
         if not isinstance(value, str) or not value.strip():
             raise Invalid(f"'{name}' is required.", code=f"missing_{name}")
         if len(value.strip()) > limit:
-            raise Invalid(f"'{name}' is at most {limit} characters long.")
+            raise Invalid(f"'{name}' is at most {limit} characters long.", code=f"too_long_{name}")
         return value.strip()
 
     if body.get("consent") is not True:
@@ -100,7 +101,9 @@ def parse_form(body: dict[str, Any]) -> service.ApplicationForm:
         raise Invalid(f"{email!r} is not an email address.", code="bad_email")
     language = body.get("language", "en")
     if language not in service.LANGUAGES:
-        raise Invalid(f"'language' must be one of: {', '.join(service.LANGUAGES)}.")
+        raise Invalid(
+            f"'language' must be one of: {', '.join(service.LANGUAGES)}.", code="bad_language"
+        )
     country = body.get("country")
     event = body.get("event")
     if not is_id(event):
@@ -113,8 +116,8 @@ def parse_form(body: dict[str, Any]) -> service.ApplicationForm:
     return service.ApplicationForm(
         event_id=event,
         organisation=text("organisation", 200),
-        kind=choice(body.get("kind"), OrganisationKind, "kind"),
-        scope=choice(body.get("scope"), Scope, "scope"),
+        kind=choice(body.get("kind"), OrganisationKind, "kind", code="bad_kind"),
+        scope=choice(body.get("scope"), Scope, "scope", code="bad_scope"),
         country=normalise_country(country) if isinstance(country, str) and country else None,
         sessions=tuple(dict.fromkeys(sessions)),
         contact_name=text("contact_name", 200),
@@ -173,10 +176,15 @@ async def review(request: web.Request) -> web.Response:
             name=application.contact_name,
             organisation=application.organisation_name,
             event=event.name if event else "",
-            session=country_name(country_session.country) if country_session else "",
+            session=(
+                country_name(country_session.country, application.language)
+                if country_session
+                else ""
+            ),
             decision=decision.value,
             message=result["message"],
             link=link,
+            language=application.language,
         ),
     )
     return web.json_response(result)

@@ -1,9 +1,15 @@
-"""The messages the platform sends, as plain text."""
+"""The messages the platform sends, as plain text.
+
+The mails to an applicant (received, decision) are written in the application's working
+language, one of the six UN languages; the invitation in English, as nothing tells the
+platform which language an invited person reads.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from server.languages import DEFAULT, LANGUAGES
 from server.mail.mailer import Mail
 
 _ROLE_TEXT = {
@@ -12,6 +18,116 @@ _ROLE_TEXT = {
     "moderator": "to moderate the sessions",
     "admin": "to run the event",
 }
+
+_GREETING = {
+    "ar": "عزيزي/عزيزتي {name}،",
+    "zh": "尊敬的{name}：",
+    "en": "Dear {name},",
+    "fr": "Bonjour {name},",
+    "ru": "Здравствуйте, {name}!",
+    "es": "Estimado/a {name}:",
+}
+
+_RECEIVED = {
+    "ar": {
+        "subject": "تم استلام الطلب: {event}",
+        "intro": "تلقينا طلب {organisation} للتحدث في {event}، في الجلسات التالية:",
+        "next": "ستراسلك الجهة المنظِّمة بعد دراسة الطلب.",
+    },
+    "zh": {
+        "subject": "申请已收到：{event}",
+        "intro": "我们已收到{organisation}在{event}上发言的申请，涉及以下会议：",
+        "next": "主办方审核后将与您联系。",
+    },
+    "en": {
+        "subject": "Application received: {event}",
+        "intro": "We have received the application of {organisation} to speak at {event}, on:",
+        "next": "The organisers will write to you once they have reviewed it.",
+    },
+    "fr": {
+        "subject": "Candidature reçue : {event}",
+        "intro": "Nous avons bien reçu la candidature de {organisation} pour intervenir à"
+        " {event}, pour :",
+        "next": "Les organisateurs vous écriront après l’avoir examinée.",
+    },
+    "ru": {
+        "subject": "Заявка получена: {event}",
+        "intro": "Мы получили заявку организации «{organisation}» на выступление на"
+        " мероприятии «{event}» в сессиях:",
+        "next": "Организаторы напишут вам, когда рассмотрят её.",
+    },
+    "es": {
+        "subject": "Solicitud recibida: {event}",
+        "intro": "Hemos recibido la solicitud de {organisation} para intervenir en {event}, en:",
+        "next": "Los organizadores le escribirán una vez que la hayan examinado.",
+    },
+}
+
+_DECISION = {
+    "ar": {
+        "subject": "طلبك: {event}، {session}",
+        "accepted": "قُبل طلب {organisation} للمشاركة في {event}، {session}.",
+        "waitlisted": "أُدرج طلب {organisation} للمشاركة في {event}، {session}، في قائمة الانتظار.",
+        "rejected": "تعذّر قبول طلب {organisation} للمشاركة في {event}، {session}، هذه المرة.",
+        "message": "كلمة من الجهة المنظِّمة:",
+        "link": "رابطك الشخصي لرفع بيانك (لا تُعِد توجيهه: فهو يسجّل دخولك):",
+    },
+    "zh": {
+        "subject": "您的申请：{event}，{session}",
+        "accepted": "{organisation}参加{event}（{session}）的申请已被接受。",
+        "waitlisted": "{organisation}参加{event}（{session}）的申请已列入候补名单。",
+        "rejected": "{organisation}参加{event}（{session}）的申请此次未能被接受。",
+        "message": "主办方留言：",
+        "link": "用于上传发言的个人链接（请勿转发：该链接可直接登录）：",
+    },
+    "en": {
+        "subject": "Your application: {event}, {session}",
+        "accepted": "The application of {organisation} for {event}, {session}, has been accepted.",
+        "waitlisted": "The application of {organisation} for {event}, {session}, is on the"
+        " waiting list.",
+        "rejected": "The application of {organisation} for {event}, {session}, could not be"
+        " accepted this time.",
+        "message": "A word from the organisers:",
+        "link": "Your personal link to upload your statement (do not forward it: it signs you in):",
+    },
+    "fr": {
+        "subject": "Votre candidature : {event}, {session}",
+        "accepted": "La candidature de {organisation} pour {event}, {session}, a été acceptée.",
+        "waitlisted": "La candidature de {organisation} pour {event}, {session}, est sur la"
+        " liste d’attente.",
+        "rejected": "La candidature de {organisation} pour {event}, {session}, n’a pas pu être"
+        " retenue cette fois-ci.",
+        "message": "Un mot des organisateurs :",
+        "link": "Votre lien personnel pour déposer votre déclaration (ne le transférez pas : il"
+        " vous connecte) :",
+    },
+    "ru": {
+        "subject": "Ваша заявка: {event}, {session}",
+        "accepted": "Заявка организации «{organisation}» на мероприятие «{event}» (сессия:"
+        " {session}) принята.",
+        "waitlisted": "Заявка организации «{organisation}» на мероприятие «{event}» (сессия:"
+        " {session}) внесена в лист ожидания.",
+        "rejected": "Заявку организации «{organisation}» на мероприятие «{event}» (сессия:"
+        " {session}) на этот раз принять не удалось.",
+        "message": "Сообщение организаторов:",
+        "link": "Ваша личная ссылка для загрузки выступления (не пересылайте её: по ней"
+        " выполняется вход):",
+    },
+    "es": {
+        "subject": "Su solicitud: {event}, {session}",
+        "accepted": "La solicitud de {organisation} para {event}, {session}, ha sido aceptada.",
+        "waitlisted": "La solicitud de {organisation} para {event}, {session}, está en la lista"
+        " de espera.",
+        "rejected": "La solicitud de {organisation} para {event}, {session}, no ha podido ser"
+        " aceptada esta vez.",
+        "message": "Unas palabras de los organizadores:",
+        "link": "Su enlace personal para subir su declaración (no lo reenvíe: inicia su sesión):",
+    },
+}
+
+
+def _language(language: str) -> str:
+    return language if language in LANGUAGES else DEFAULT
 
 
 def invitation_mail(
@@ -38,16 +154,28 @@ def invitation_mail(
 
 
 def application_received_mail(
-    *, to: str, name: str, organisation: str, event: str, sessions: list[str]
+    *,
+    to: str,
+    name: str,
+    organisation: str,
+    event: str,
+    sessions: list[str],
+    language: str = DEFAULT,
 ) -> Mail:
+    """`sessions` are named in `language` already."""
+    texts = _RECEIVED[_language(language)]
     return Mail(
         to=to,
-        subject=f"Application received: {event}",
+        subject=texts["subject"].format(event=event),
         text=(
-            f"Dear {name},\n\n"
-            f"We have received the application of {organisation} to speak at {event}, on:\n"
+            _GREETING[_language(language)].format(name=name)
+            + "\n\n"
+            + texts["intro"].format(organisation=organisation, event=event)
+            + "\n"
             + "".join(f"- {session}\n" for session in sessions)
-            + "\nThe organisers will write to you once they have reviewed it.\n"
+            + "\n"
+            + texts["next"]
+            + "\n"
         ),
     )
 
@@ -62,18 +190,19 @@ def decision_mail(
     decision: str,
     message: str | None,
     link: str | None,
+    language: str = DEFAULT,
 ) -> Mail:
-    outcome = {
-        "accepted": "has been accepted",
-        "waitlisted": "is on the waiting list",
-        "rejected": "could not be accepted this time",
-    }[decision]
-    text = f"Dear {name},\n\nThe application of {organisation} for {event}, {session}, {outcome}.\n"
+    """`session` is named in `language` already."""
+    texts = _DECISION[_language(language)]
+    where = {"organisation": organisation, "event": event, "session": session}
+    text = (
+        _GREETING[_language(language)].format(name=name)
+        + "\n\n"
+        + texts[decision].format(**where)
+        + "\n"
+    )
     if message:
-        text += f"\nA word from the organisers:\n{message}\n"
+        text += f"\n{texts['message']}\n{message}\n"
     if link:
-        text += (
-            "\nYour personal link to upload your statement (do not forward it: it signs you"
-            f" in):\n{link}\n"
-        )
-    return Mail(to=to, subject=f"Your application: {event}, {session}", text=text)
+        text += f"\n{texts['link']}\n{link}\n"
+    return Mail(to=to, subject=texts["subject"].format(**where), text=text)

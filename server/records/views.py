@@ -1,17 +1,19 @@
-"""The record over HTTP, for organisers: JSON (with its digest), CSV and a printable page;
-and the event's figures."""
+"""The record over HTTP, for organisers: JSON (with its digest), CSV and a printable page
+(`server.records.page`); and the event's figures."""
 
 from __future__ import annotations
 
 import csv
 import io
-from html import escape
 from typing import Any
 
 from aiohttp import web
 
+from server.errors import Invalid
 from server.keys import DATABASE, STAGE
+from server.languages import LANGUAGES, known, requested
 from server.records.figures import event_figures
+from server.records.page import record_page_html
 from server.records.record import session_record
 from server.web.requests import path_id
 
@@ -73,135 +75,14 @@ def _cell(value: object) -> str:
 
 @routes.get(r"/sessions/{session_id:\d+}/record", name="record.page")
 async def record_page(request: web.Request) -> web.Response:
-    """A printable page; every value is escaped: names and questions are text, never HTML."""
-    record = await _record(request)
-    session = record["session"]
-    parts = [
-        f"<h1>{escape(session['event'])}: {escape(session['country_name'])}</h1>",
-        f"<p>State under Review: {escape(session['state_under_review'])}. "
-        f"{escape(session['starts_at'])} to {escape(session['ends_at'])} (UTC).</p>",
-        "<h2>Speakers and statements</h2>",
-        _table(
-            ("Organisation", "Kind", "Title", "Language"),
-            [
-                (s["organisation"], s["kind"], st["title"], st["language"])
-                for s, st in zip(record["speakers"], record["statements"], strict=True)
-            ],
-        ),
-        "<h2>Questions</h2>",
-        _table(
-            (
-                "No.",
-                "Mission",
-                "To",
-                "Question",
-                "Status",
-                "Asked",
-                "On air",
-                "Answered",
-                "Written answers",
-            ),
-            [
-                (
-                    q["number"],
-                    q["mission"] + (" (State under Review)" if q["state_under_review"] else ""),
-                    q["addressee"],
-                    q["text_as_asked"]
-                    + (f"\n[edited: {q['text_as_edited']}]" if q["text_as_edited"] else ""),
-                    q["status"],
-                    q["asked_at"],
-                    q["on_air_at"],
-                    q["answered_at"],
-                    "\n".join(f"{a['organisation']}: {a['text']}" for a in q["written_answers"]),
-                )
-                for q in record["questions"]
-            ],
-        ),
-        "<h2>Attendance</h2>",
-        _table(
-            ("Delegation", "First joined", "Time present"),
-            [
-                (a["name"], a["first_join"], f"{a['seconds_present'] // 60} min")
-                for a in record["attendance"]
-            ],
-        ),
-        *_stage_parts(record["stage"]),
-        f'<p class="digest">SHA-256 {escape(record["digest"]["value"])} '
-        f"(generated {escape(record['generated_at'])})</p>",
-    ]
-    return web.Response(text=_PAGE.replace("BODY", "\n".join(parts)), content_type="text/html")
-
-
-def _stage_parts(stage: dict[str, Any]) -> list[str]:
-    """The floor turns, who was on stage, and the Q&A recording (with who is left out)."""
-    recording = stage["qa_recording"]
-    parts = ["<h2>The live stage</h2>", "<h3>The floor</h3>"]
-    parts.append(
-        _table(
-            ("Delegation", "Question", "Camera", "From", "Until"),
-            [
-                (
-                    t["mission"],
-                    t["question"],
-                    "yes" if t["video"] else "sound only",
-                    t["from"],
-                    t["until"],
-                )
-                for t in stage["floor"]
-            ],
-        )
+    """A printable page, in the language of `?lang=` or else of the browser (English by
+    default)."""
+    asked = request.query.get("lang")
+    if asked is not None and known(asked) is None:
+        raise Invalid(f"'lang' is one of: {', '.join(LANGUAGES)}.", code="bad_lang")
+    language = requested(asked, request.headers.get("Accept-Language"))
+    return web.Response(
+        text=record_page_html(await _record(request), language),
+        content_type="text/html",
+        headers={"Content-Language": language, "Vary": "Accept-Language"},
     )
-    parts += [
-        "<h3>On stage</h3>",
-        _table(
-            ("Name", "Role", "Organisation or mission", "From", "Until"),
-            [
-                (p["name"], p["role"], p["organisation"] or p["mission"], p["from"], p["until"])
-                for p in stage["on_stage"]
-            ],
-        ),
-        "<h3>Q&amp;A recording</h3>",
-    ]
-    if recording["state"] == "ready":
-        parts.append(
-            f'<p><a href="{escape(recording["download"])}">Download the Q&amp;A recording</a> '
-            f"({round(recording['duration_s'] or 0) // 60} min "
-            f"{round(recording['duration_s'] or 0) % 60} s).</p>"
-        )
-    else:
-        state = recording["state"]
-        parts.append(f"<p>{escape(_STATES.get(state) or recording.get('note') or state)}</p>")
-    if recording["left_out"]:
-        parts.append(
-            "<p>Not in the recording (did not agree to be recorded): "
-            f"{escape(', '.join(recording['left_out']))}.</p>"
-        )
-    return parts
-
-
-_STATES = {
-    "recording": "The stage is being recorded; the recording is made when the session closes.",
-    "processing": "The Q&A recording is being made.",
-    "empty": "Nothing was recorded: nobody who agreed to be recorded spoke on the stage.",
-    "failed": "The Q&A recording could not be made; the files of the stage are kept for a "
-    "second try.",
-}
-
-
-def _table(headings: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Presession: session record</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/static/record.css"></head>
-<body><main class="record">
-BODY
-</main></body></html>
-"""

@@ -5,6 +5,7 @@ the form says when it is closed, in the event's time zone and the applicant's.""
 from __future__ import annotations
 
 import email
+import email.policy
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,7 @@ APPLICANT_ZONE = "America/New_York"
 
 def mail_to(demo: Demo, address: str, subject_starts: str) -> Message:
     for path in sorted((demo.data_dir / "outbox").glob("*.eml"), reverse=True):
-        message = email.message_from_bytes(path.read_bytes())
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if message["To"] == address and str(message["Subject"]).startswith(subject_starts):
             return message
     raise AssertionError(f"no mail '{subject_starts}…' to {address}")
@@ -86,7 +87,8 @@ def test_from_apply_to_an_uploaded_statement(
     expect(received).to_contain_text("Candidature reçue")
     expect(received).to_contain_text(CONTACT)
     applicant.shot(artifacts, "apply-received-fr")
-    confirmation = mail_to(demo, CONTACT, "Application received")
+    # Written in the application's working language: the page's (French) unless changed.
+    confirmation = mail_to(demo, CONTACT, "Candidature reçue")
     assert ORGANISATION in body_of(confirmation)
 
     # A moderator accepts it for the session, with a message.
@@ -106,7 +108,7 @@ def test_from_apply_to_an_uploaded_statement(
     moderator.shot(artifacts, "moderator-applications")
 
     # The invitation in the decision mail signs the speaker in, on the speaker's page.
-    decision = body_of(mail_to(demo, CONTACT, "Your application"))
+    decision = body_of(mail_to(demo, CONTACT, "Votre candidature"))
     assert "Welcome: five minutes at most." in decision
     link = re.search(r"(http://\S+/join/\S+)", decision)
     assert link, decision

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,7 +52,7 @@ async def set_deadlines(database: Database, **deadlines: datetime | None) -> Non
 
 def outbox(settings: Settings) -> list[email.message.Message]:
     return [
-        email.message_from_bytes(path.read_bytes())
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for path in sorted(settings.outbox_dir.glob("*.eml"))
     ]
 
@@ -86,7 +87,9 @@ async def test_from_application_to_an_uploaded_statement(
     application = await submitted.json()
     [received] = outbox(settings)
     assert received["To"] == "camille@example.org"
-    assert "Belgium" in received.get_payload(decode=True).decode()
+    # In the application's working language (French), the session's country too.
+    assert received["Subject"] == "Candidature reçue : Test pre-sessions"
+    assert "Belgique" in received.get_payload(decode=True).decode()
 
     moderator = await bearer("moderator")
     listed = await client.get(f"/api/sessions/{seeded.session_id}/applications", headers=moderator)
@@ -111,7 +114,7 @@ async def test_from_application_to_an_uploaded_statement(
     assert again.status == 409
 
     letter = outbox(settings)[-1].get_payload(decode=True).decode()
-    assert "has been accepted" in letter
+    assert "a été acceptée" in letter
     assert "Bienvenue !" in letter
     link = next(line for line in letter.splitlines() if "/join/" in line)
     token = link.rsplit("/join/", 1)[1]
@@ -162,8 +165,8 @@ async def test_waitlist_and_reject_tell_the_applicant(
         )
         assert response.status == 200
     letters = [m.get_payload(decode=True).decode() for m in outbox(settings)]
-    assert "is on the waiting list" in letters[-2]
-    assert "could not be accepted" in letters[-1]
+    assert "est sur la liste d’attente" in letters[-2]
+    assert "n’a pas pu être retenue" in letters[-1]
     assert all("/join/" not in letter for letter in letters)
 
 
@@ -175,9 +178,12 @@ async def test_bad_applications_change_nothing(
         (form(seeded, contact_email="nobody"), 422, "bad_email"),
         (form(seeded, sessions=[]), 422, "missing_sessions"),
         (form(seeded, sessions=[9999]), 422, "bad_session"),
-        (form(seeded, kind="party"), 422, "invalid"),
+        (form(seeded, kind="party"), 422, "bad_kind"),
+        (form(seeded, scope="global"), 422, "bad_scope"),
+        (form(seeded, language="pt"), 422, "bad_language"),
+        (form(seeded, contact_name="x" * 201), 422, "too_long_contact_name"),
         (form(seeded, organisation=" "), 422, "missing_organisation"),
-        (form(seeded, summary="x" * 2001), 422, "invalid"),
+        (form(seeded, summary="x" * 2001), 422, "too_long_summary"),
         (form(seeded, country="XX"), 422, "bad_country"),
         (form(seeded, event=9999), 404, "not_found"),
     ]
@@ -407,5 +413,53 @@ async def test_the_same_application_sent_twice_is_recorded_once(
     )
     applications = (await listed.json())["applications"]
     assert [a["organisation"] for a in applications] == [form(seeded)["organisation"]]
-    confirmations = [m for m in outbox(settings) if "Application received" in m["Subject"]]
+    confirmations = [m for m in outbox(settings) if "Candidature reçue" in m["Subject"]]
     assert len(confirmations) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "session", "waitlisted"),
+    [
+        ("ar", "تم استلام الطلب", "بلجيكا", "في قائمة الانتظار"),
+        ("zh", "申请已收到", "比利时", "已列入候补名单"),
+        ("en", "Application received", "Belgium", "is on the waiting list"),
+        ("ru", "Заявка получена", "Бельгия", "внесена в лист ожидания"),
+        ("es", "Solicitud recibida", "Bélgica", "está en la lista de espera"),
+    ],
+)
+async def test_the_applicant_is_written_to_in_the_applications_language(
+    client: Client,
+    seeded: Seed,
+    bearer: Bearer,
+    settings: Settings,
+    language: str,
+    subject: str,
+    session: str,
+    waitlisted: str,
+) -> None:
+    """French is shown above; the confirmation and the decision name the session's country
+    in the applicant's language too."""
+    submitted = await client.post("/api/applications", json=form(seeded, language=language))
+    assert submitted.status == 201, await submitted.text()
+    [received] = outbox(settings)
+    assert received["Subject"].startswith(subject)
+    assert session in received.get_payload(decode=True).decode()
+    review = await client.post(
+        f"/api/applications/{(await submitted.json())['id']}/review",
+        json={"session": seeded.session_id, "decision": "waitlisted"},
+        headers=await bearer("moderator"),
+    )
+    assert review.status == 200
+    letter = outbox(settings)[-1].get_payload(decode=True).decode()
+    assert waitlisted in letter
+    assert session in letter
+
+
+async def test_an_unknown_working_language_is_refused(client: Client, seeded: Seed) -> None:
+    for language in ("pt", "", 7, "english"):
+        response = await client.post("/api/applications", json=form(seeded, language=language))
+        assert response.status == 422
+        assert (
+            "'language' must be one of: ar, zh, en, fr, ru, es."
+            in (await response.json())["error"]["message"]
+        )

@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Awaitable, Callable
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from server.records.record import verify
@@ -126,3 +127,52 @@ async def test_the_record_follows_the_speakers_choices(
     assert named["speaker"] == "Speaker for Ligue des droits humains"
     assert named["publication"] == "public"
     assert record["statements"][0]["publication"] == "public"
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "lang", "dir_", "heading", "sur"),
+    [
+        ("?lang=ar", "", "ar", "rtl", "<h2>الأسئلة</h2>", "الدولة قيد الاستعراض: بلجيكا."),
+        ("?lang=zh", "fr", "zh", "ltr", "<h2>问题</h2>", "受审议国：比利时。"),
+        ("", "ru-RU,ru;q=0.9,en;q=0.8", "ru", "ltr", "<h2>Вопросы</h2>", "обзор: Бельгия."),
+        ("", "de-CH, es;q=0.7, fr;q=0.3", "es", "ltr", "<h2>Preguntas</h2>", "examinado: Bélgica"),
+        ("?lang=FR", "ar", "fr", "ltr", "<h2>Questions</h2>", "État examiné : Belgique."),
+        ("", "de, pt;q=0.5", "en", "ltr", "<h2>Questions</h2>", "State under Review: Belgium."),
+    ],
+)
+async def test_the_printable_record_in_each_language(
+    client: Client,
+    seeded: Seed,
+    live: Connect,
+    bearer: Bearer,
+    query: str,
+    accept: str,
+    lang: str,
+    dir_: str,
+    heading: str,
+    sur: str,
+) -> None:
+    """`?lang=` first, then the browser's languages; the data stays as recorded."""
+    await run_a_session(live, seeded)
+    headers = {**await bearer("moderator"), "Accept-Language": accept}
+    page = await client.get(f"/sessions/{seeded.session_id}/record{query}", headers=headers)
+    assert page.status == 200
+    assert page.headers["Content-Language"] == lang
+    html = await page.text()
+    assert f'<html lang="{lang}" dir="{dir_}">' in html
+    assert heading in html
+    assert sur in html
+    assert "Will the law on &lt;b&gt;NGOs&lt;/b&gt; change?" in html
+
+
+async def test_an_unknown_record_language_is_refused(
+    client: Client, seeded: Seed, bearer: Bearer
+) -> None:
+    headers = await bearer("moderator")
+    for lang in ("de", "", "english", "<b>ar</b>"):
+        page = await client.get(
+            f"/sessions/{seeded.session_id}/record?lang={lang}", headers=headers
+        )
+        assert page.status == 422
+        error = (await page.json())["error"]
+        assert error == {"code": "bad_lang", "message": "'lang' is one of: ar, zh, en, fr, ru, es."}
