@@ -24,6 +24,7 @@ def record_page_html(record: dict[str, Any], language: str) -> str:
         + "</p>",
         f"<h2>{escape(texts['speakers'])}</h2>",
         _table(
+            texts["speakers"],
             (texts["organisation"], texts["kind"], texts["statement_title"], texts["language"]),
             [
                 (
@@ -39,6 +40,7 @@ def record_page_html(record: dict[str, Any], language: str) -> str:
         _questions(record["questions"], texts),
         f"<h2>{escape(texts['attendance'])}</h2>",
         _table(
+            texts["attendance"],
             (texts["delegation"], texts["first_joined"], texts["time_present"]),
             [
                 (
@@ -67,6 +69,7 @@ def record_page_html(record: dict[str, Any], language: str) -> str:
 def _questions(questions: list[dict[str, Any]], texts: dict[str, str]) -> str:
     headings = ("number", "mission", "to", "question", "status", "asked", "on_air", "answered")
     return _table(
+        texts["questions"],
         (*(texts[heading] for heading in headings), texts["written_answers"]),
         [
             (
@@ -96,6 +99,7 @@ def _stage_parts(stage: dict[str, Any], texts: dict[str, str]) -> list[str]:
     parts = [f"<h2>{escape(texts['stage'])}</h2>", f"<h3>{escape(texts['floor'])}</h3>"]
     parts.append(
         _table(
+            texts["floor"],
             (
                 texts["delegation"],
                 texts["question"],
@@ -118,6 +122,7 @@ def _stage_parts(stage: dict[str, Any], texts: dict[str, str]) -> list[str]:
     parts += [
         f"<h3>{escape(texts['on_stage'])}</h3>",
         _table(
+            texts["on_stage"],
             (texts["name"], texts["role"], texts["belongs_to"], texts["from"], texts["until"]),
             [
                 (
@@ -149,13 +154,18 @@ def _stage_parts(stage: dict[str, Any], texts: dict[str, str]) -> list[str]:
     return parts
 
 
-def _table(headings: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+def _table(label: str, headings: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    """A table that scrolls sideways inside its own box on a narrow screen (the box is
+    focusable, so that a keyboard can scroll it, and named after its section)."""
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (
+        f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(label)}">'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 _PAGE = """<!doctype html>

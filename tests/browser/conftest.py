@@ -164,9 +164,11 @@ def open_screen(browser: Any, demo: Demo) -> Iterator[Callable[..., Screen]]:
     """Open a new browser context (one person), signed in with `token` when given."""
     contexts: list[Any] = []
 
-    def open_(token: str | None = None, *, language: str = "en", **options: Any) -> Screen:
-        context = browser.new_context(base_url=demo.base_url, locale=language, **options)
-        context.add_init_script(f"localStorage.setItem('presession.language', '{language}')")
+    def open_(token: str | None = None, *, language: str | None = "en", **options: Any) -> Screen:
+        """`language=None`: the page's language is left to the test (`localStorage`)."""
+        context = browser.new_context(base_url=demo.base_url, locale=language or "en", **options)
+        if language is not None:
+            context.add_init_script(f"localStorage.setItem('presession.language', '{language}')")
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
