@@ -16,6 +16,7 @@ from server.countries import country_name
 from server.db import Database
 from server.identity.invitations import InvitationRequest, Invited, invite
 from server.identity.service import Identity
+from server.languages import LANGUAGES
 from server.models import CountrySession, Event, OrganisationKind, Role, Scope, utcnow
 from server.sessions.service import event_json, missions_by_country, session_json
 from server.settings import Settings
@@ -139,7 +140,7 @@ async def _event(session: AsyncSession, now: datetime) -> Event:
             statement_deadline=statement_deadline.astimezone(UTC),
             application_deadline=(statement_deadline - timedelta(days=5)).astimezone(UTC),
             max_statement_seconds=300,
-            languages=["en", "fr", "es"],
+            languages=list(LANGUAGES),
         )
         session.add(event)
         await session.flush()

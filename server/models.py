@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from server.languages import LANGUAGES
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -130,7 +132,8 @@ class Event(Base):
     application_deadline: Mapped[datetime | None]
     statement_deadline: Mapped[datetime | None]
     max_statement_seconds: Mapped[int] = mapped_column(default=300)
-    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: ["en", "fr", "es"])
+    # The event's languages: by default the six official languages of the United Nations.
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: list(LANGUAGES))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sessions: Mapped[list[CountrySession]] = relationship(
