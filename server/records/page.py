@@ -9,6 +9,7 @@ from typing import Any
 from server.countries import country_name
 from server.languages import direction
 from server.records.page_texts import TEXTS
+from server.records.record import WHOLE_PANEL
 
 
 def record_page_html(record: dict[str, Any], language: str) -> str:
@@ -75,7 +76,7 @@ def _questions(questions: list[dict[str, Any]], texts: dict[str, str]) -> str:
             (
                 q["number"],
                 q["mission"] + (f" {texts['sur_mark']}" if q["state_under_review"] else ""),
-                q["addressee"],
+                texts["whole_panel"] if q["addressee"] == WHOLE_PANEL else q["addressee"],
                 q["text_as_asked"]
                 + (
                     "\n" + texts["edited"].format(text=q["text_as_edited"])

@@ -34,6 +34,9 @@ from server.times import iso
 
 DIGEST_NOTE = "SHA-256 of the canonical JSON of every other field: keys sorted, no spaces, UTF-8"
 
+# The addressee of a question to every speaker (the printable page says it in its language).
+WHOLE_PANEL = "the whole panel"
+
 
 def canonical(record: dict[str, Any]) -> bytes:
     body = {key: value for key, value in record.items() if key != "digest"}
@@ -169,7 +172,7 @@ def _question(question: Question, state_under_review: str) -> dict[str, Any]:
         "mission": question.mission.name,
         "mission_country": question.mission.country,
         "state_under_review": question.mission.country == state_under_review,
-        "addressee": statement.organisation.name if statement else "the whole panel",
+        "addressee": statement.organisation.name if statement else WHOLE_PANEL,
         "text_as_asked": question.original_text,
         "text_as_edited": question.text if question.edited_at else None,
         "status": question.status.value,

@@ -109,6 +109,10 @@ def test_arabic_mirrors_the_chart_and_keeps_the_players_left_to_right(
     page.goto(f"/moderator?session={SESSION}")
     expect(page.locator("#connection")).to_have_attribute("data-status", "online")
     expect(page.locator("#screening-controls")).to_have_attribute("dir", "ltr")
+    # The printable record opens in the page's language.
+    expect(page.locator("#record-link")).to_have_attribute(
+        "href", f"/sessions/{SESSION}/record?lang=ar"
+    )
     page.locator("#figures summary").click()
     chart = page.locator(".figures-speakers .bar-chart")
     expect(chart).to_be_visible()

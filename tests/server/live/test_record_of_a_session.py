@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestClient
 
+from server.records.page_texts import TEXTS
 from server.records.record import verify
 from tests.factories import Seed
 from tests.server.live.conftest import Connect
@@ -163,6 +164,9 @@ async def test_the_printable_record_in_each_language(
     assert heading in html
     assert sur in html
     assert "Will the law on &lt;b&gt;NGOs&lt;/b&gt; change?" in html
+    # The second question was to the whole panel: said in the page's language.
+    assert f"<td>{TEXTS[lang]['whole_panel']}</td>" in html
+    assert lang == "en" or "the whole panel" not in html
 
 
 async def test_an_unknown_record_language_is_refused(
