@@ -54,9 +54,11 @@ class Inviter:
         token = self._identity.invitation_token(invitation)
         return JoinLink(token, f"{self._settings.public_url}/join/{token}")
 
-    async def mail_invitation(self, invited: Invited, link: JoinLink) -> bool | None:
-        """Send the link to the invited person's address: None when they gave none, False
-        (and logged) when it could not be sent."""
+    async def mail_invitation(
+        self, invited: Invited, link: JoinLink, language: str = "en"
+    ) -> bool | None:
+        """Send the link to the invited person's address, in `language` (one of the six UN
+        languages): None when they gave none, False (and logged) when it could not be sent."""
         person = invited.person
         if not person.email:
             return None
@@ -70,9 +72,12 @@ class Inviter:
                 name=person.name,
                 role=person.role.value,
                 event=event.name if event else "Presession",
-                session=country_name(country_session.country) if country_session else None,
+                session=(
+                    country_name(country_session.country, language) if country_session else None
+                ),
                 link=link.url,
                 expires_at=invited.invitation.expires_at,
+                language=language,
             )
         )
 

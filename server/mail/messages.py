@@ -1,8 +1,8 @@
 """The messages the platform sends, as plain text.
 
-The mails to an applicant (received, decision) are written in the application's working
-language, one of the six UN languages; the invitation in English, as nothing tells the
-platform which language an invited person reads.
+Each is written in one of the six UN languages: the mails to an applicant (received,
+decision) in the application's working language; an invitation in the language the organiser
+chose for it (English unless said).
 """
 
 from __future__ import annotations
@@ -12,11 +12,75 @@ from datetime import datetime
 from server.languages import DEFAULT, LANGUAGES
 from server.mail.mailer import Mail
 
-_ROLE_TEXT = {
-    "speaker": "to upload your statement and to answer questions in the live session",
-    "delegate": "to watch the statements and to ask questions in the live session",
-    "moderator": "to moderate the sessions",
-    "admin": "to run the event",
+_INVITATION = {
+    "ar": {
+        "subject": "دعوتك: {where}",
+        "invited": "أنت مدعو إلى {where}، {role}.",
+        "speaker": "لرفع بيانك والإجابة عن الأسئلة في الجلسة المباشرة",
+        "delegate": "لمشاهدة البيانات وطرح الأسئلة في الجلسة المباشرة",
+        "moderator": "لإدارة الجلسات",
+        "admin": "لتنظيم الفعالية",
+        "other": "للمشاركة",
+        "link": "رابطك الشخصي (لا تُعِد توجيهه: فهو يسجّل دخولك):",
+        "valid": "وهو صالح حتى {until} بالتوقيت العالمي المنسق.",
+    },
+    "zh": {
+        "subject": "您的邀请：{where}",
+        "invited": "诚邀您参加{where}，{role}。",
+        "speaker": "上传您的发言并在直播会议中回答问题",
+        "delegate": "观看发言并在直播会议中提问",
+        "moderator": "主持各场会议",
+        "admin": "组织本次活动",
+        "other": "参与其中",
+        "link": "您的个人链接（请勿转发：该链接可直接登录）：",
+        "valid": "有效期至 {until}（UTC）。",
+    },
+    "en": {
+        "subject": "Your invitation: {where}",
+        "invited": "You are invited to {where}, {role}.",
+        "speaker": "to upload your statement and to answer questions in the live session",
+        "delegate": "to watch the statements and to ask questions in the live session",
+        "moderator": "to moderate the sessions",
+        "admin": "to run the event",
+        "other": "to take part",
+        "link": "Your personal link (do not forward it: it signs you in):",
+        "valid": "It is valid until {until} UTC.",
+    },
+    "fr": {
+        "subject": "Votre invitation : {where}",
+        "invited": "Vous êtes invité(e) à {where}, {role}.",
+        "speaker": "pour déposer votre déclaration et répondre aux questions de la session en"
+        " direct",
+        "delegate": "pour regarder les déclarations et poser des questions pendant la session en"
+        " direct",
+        "moderator": "pour modérer les sessions",
+        "admin": "pour organiser l’événement",
+        "other": "pour y prendre part",
+        "link": "Votre lien personnel (ne le transférez pas : il vous connecte) :",
+        "valid": "Il est valable jusqu’au {until} UTC.",
+    },
+    "ru": {
+        "subject": "Ваше приглашение: {where}",
+        "invited": "Приглашаем вас на мероприятие «{where}» {role}.",
+        "speaker": "— загрузить своё выступление и ответить на вопросы в прямом эфире",
+        "delegate": "— смотреть выступления и задавать вопросы в прямом эфире",
+        "moderator": "в качестве модератора сессий",
+        "admin": "в качестве организатора",
+        "other": "для участия",
+        "link": "Ваша личная ссылка (не пересылайте её: по ней выполняется вход):",
+        "valid": "Она действительна до {until} UTC.",
+    },
+    "es": {
+        "subject": "Su invitación: {where}",
+        "invited": "Queda invitado/a a {where}, {role}.",
+        "speaker": "para subir su declaración y responder a las preguntas en la sesión en directo",
+        "delegate": "para ver las declaraciones y formular preguntas en la sesión en directo",
+        "moderator": "para moderar las sesiones",
+        "admin": "para organizar el evento",
+        "other": "para participar",
+        "link": "Su enlace personal (no lo reenvíe: inicia su sesión):",
+        "valid": "Es válido hasta el {until} UTC.",
+    },
 }
 
 _GREETING = {
@@ -139,16 +203,25 @@ def invitation_mail(
     session: str | None,
     link: str,
     expires_at: datetime,
+    language: str = DEFAULT,
 ) -> Mail:
+    """`session` is named in `language` already."""
+    language = _language(language)
+    texts = _INVITATION[language]
     where = f"{event}, {session}" if session else event
+    # English spells the month out; the other languages read the date as numbers.
+    until = f"{expires_at:%d %B %Y, %H:%M}" if language == "en" else f"{expires_at:%Y-%m-%d %H:%M}"
     return Mail(
         to=to,
-        subject=f"Your invitation: {where}",
+        subject=texts["subject"].format(where=where),
         text=(
-            f"Dear {name},\n\n"
-            f"You are invited to {where}, {_ROLE_TEXT.get(role, 'to take part')}.\n\n"
-            f"Your personal link (do not forward it: it signs you in):\n{link}\n\n"
-            f"It is valid until {expires_at:%d %B %Y, %H:%M} UTC.\n"
+            _GREETING[language].format(name=name)
+            + "\n\n"
+            + texts["invited"].format(where=where, role=texts.get(role, texts["other"]))
+            + "\n\n"
+            + f"{texts['link']}\n{link}\n\n"
+            + texts["valid"].format(until=until)
+            + "\n"
         ),
     )
 

@@ -12,6 +12,7 @@ from server.deadlines import parse_deadline
 from server.errors import Invalid, NotFound
 from server.identity.invitations import InvitationRequest, check_may_invite
 from server.keys import DATABASE, INVITER, SETTINGS
+from server.languages import LANGUAGES
 from server.models import CountrySession, Event, OrganisationKind, Role, Scope
 from server.sessions import service
 from server.sessions.calendar import programme_calendar
@@ -117,12 +118,18 @@ async def update_event(request: web.Request) -> web.Response:
 
 @routes.post("/api/sessions/{session_id}/invitations", name="invitations.create")
 async def create_invitation(request: web.Request) -> web.Response:
-    """Invite a speaker (`organisation`) or a delegate (`mission`) to this session."""
+    """Invite a speaker (`organisation`) or a delegate (`mission`) to this session; with an
+    `email`, the link is mailed in `language` (English unless said)."""
     principal = principal_of(request)
     country_session_id = path_id(request, "session_id")
     body = await read_json_object(request)
     role = choice(string_field(body, "role"), Role, "role")
     check_may_invite(principal.role, role)
+    language = body.get("language", "en")
+    if language not in LANGUAGES:
+        raise Invalid(
+            f"'language' (of the mail) is one of: {', '.join(LANGUAGES)}.", code="bad_language"
+        )
     invitation_request = InvitationRequest(
         role=role,
         event_id=principal.event_id,
@@ -142,7 +149,7 @@ async def create_invitation(request: web.Request) -> web.Response:
     async with request.app[DATABASE].write() as session:
         invited = await inviter.invite(session, invitation_request)
     link = inviter.join_link(invited.invitation)
-    mailed = await inviter.mail_invitation(invited, link)
+    mailed = await inviter.mail_invitation(invited, link, language)
     return web.json_response(
         {
             "token": link.token,

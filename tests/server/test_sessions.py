@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Awaitable, Callable
 
+import pytest
 from aiohttp.test_utils import TestClient
 
+from server.settings import Settings
 from tests.factories import Seed
 
 Client = TestClient  # type: ignore[type-arg]
@@ -109,6 +113,8 @@ async def test_invitation_errors(client: Client, seeded: Seed, bearer: Bearer) -
         ({"role": "speaker", "organisation": "x" * 201}, 422, "invalid"),
         ({"role": "delegate", "mission": "FR", "email": "nobody"}, 422, "invalid"),
         ({"role": "delegate", "mission": 7}, 422, "invalid"),
+        ({"role": "delegate", "mission": "FR", "language": "pt"}, 422, "bad_language"),
+        ({"role": "delegate", "mission": "FR", "language": None}, 422, "bad_language"),
         ({"role": "moderator"}, 403, "forbidden"),  # moderators invite speakers and delegates
     ]
     for body, status, code in cases:
@@ -134,3 +140,42 @@ async def test_speaker_limit(client: Client, seeded: Seed, bearer: Bearer) -> No
         statuses.append((await client.post(url, json=body, headers=headers)).status)
     # One slot is the seeded speaker's; the default limit is six.
     assert statuses == [201] * 5 + [409] * 2
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "country", "valid"),
+    [
+        ("ar", "دعوتك: ", "بلجيكا", "صالح حتى"),
+        ("zh", "您的邀请：", "比利时", "有效期至"),
+        ("ru", "Ваше приглашение: ", "Бельгия", "действительна до"),
+        ("fr", "Votre invitation : ", "Belgique", "valable jusqu’au"),
+        ("es", "Su invitación: ", "Bélgica", "válido hasta el"),
+        (None, "Your invitation: ", "Belgium", "It is valid until"),
+    ],
+)
+async def test_an_invitation_is_mailed_in_the_language_chosen(
+    client: Client,
+    seeded: Seed,
+    bearer: Bearer,
+    settings: Settings,
+    language: str | None,
+    subject: str,
+    country: str,
+    valid: str,
+) -> None:
+    body = {"role": "delegate", "mission": "FR", "name": "Nadia", "email": "nadia@example.org"}
+    if language is not None:
+        body["language"] = language
+    response = await client.post(
+        f"/api/sessions/{seeded.session_id}/invitations", json=body, headers=await bearer("admin")
+    )
+    assert response.status == 201, await response.text()
+    invitation = await response.json()
+    [path] = settings.outbox_dir.glob("*.eml")
+    mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert mail["Subject"].startswith(subject)
+    assert country in mail["Subject"]
+    text = mail.get_payload(decode=True).decode()
+    assert invitation["link"] in text
+    assert "Nadia" in text
+    assert valid in text

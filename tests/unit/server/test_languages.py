@@ -67,8 +67,8 @@ def _fields(text: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "texts",
-    [messages._GREETING, messages._RECEIVED, messages._DECISION, TEXTS],
-    ids=["greeting", "received", "decision", "record"],
+    [messages._GREETING, messages._INVITATION, messages._RECEIVED, messages._DECISION, TEXTS],
+    ids=["greeting", "invitation", "received", "decision", "record"],
 )
 def test_the_server_texts_are_complete_in_every_language(texts: dict[str, object]) -> None:
     assert tuple(texts) == LANGUAGES
