@@ -3,7 +3,7 @@
 // slot), waiting list or decline — with a message that goes to the applicant by e-mail.
 import { announce, errorText } from "/static/js/common.js";
 import { api, fill, h } from "/static/js/dom.js";
-import { countryName, formatMoment, t } from "/static/js/i18n.js";
+import { LANGUAGE_NAMES, countryName, formatMoment, t } from "/static/js/i18n.js";
 
 const OPEN_DECISIONS = new Set(["pending", "waitlisted"]);
 // Messages being written, by application: a redraw (after another decision) keeps them.
@@ -46,7 +46,7 @@ function applicationItem(application, sessionId, full, redraw, onAccepted) {
     application.country && countryName(application.country)].filter(Boolean).join(" · ")),
   h("p", { class: "application-meta" }, t("applications.contact", {
     name: application.contact_name, email: application.contact_email,
-    language: application.language.toUpperCase() })),
+    language: LANGUAGE_NAMES[application.language] ?? application.language.toUpperCase() })),
   h("p", { class: "application-summary" }, application.summary),
   h("p", { class: "application-meta" }, t("applications.submitted", {
     date: formatMoment(new Date(application.submitted_at)) })),

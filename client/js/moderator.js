@@ -280,7 +280,7 @@ function drawPresence(room) {
     if (!groups.has(group)) groups.set(group, []);
     groups.get(group).push(person);
   }
-  const sorted = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const sorted = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b, lang));
   fill(byId("presence"),
     h("p", {}, t("moderator.present_count", { count: room.presence.size })),
     h("ul", { class: "presence" }, ...sorted.map(([group, people]) => h("li", {},
