@@ -209,18 +209,25 @@ class LiveRoom:
     async def _ask_in_savepoint(
         self, write: SessionWrite, request: WaitingAsk
     ) -> dict[str, Any] | PresessionError:
-        """One ask inside the batch, in a savepoint of its own: its failure undoes only it."""
-        changes = len(write.changes)
+        """One ask inside the batch, in a savepoint of its own: its failure undoes only it.
+
+        The savepoint is the connection's, not the ORM session's, and nothing is flushed inside
+        it: the question's insert is the only write it holds. The session row and the journal
+        rows of the whole batch are written once, at commit (one `UPDATE`, one `INSERT`).
+        """
+        mark = write.mark()
+        connection = await write.session.connection()
         try:
-            async with write.session.begin_nested():
-                return await self._new_questions.write(write, request)
-        except PresessionError as error:  # raised before it wrote anything
+            with write.session.no_autoflush:
+                async with connection.begin_nested():
+                    return await self._new_questions.write(write, request)
+        except PresessionError as error:  # a refusal: the savepoint undid whatever it wrote
+            write.undo_to(mark)
             return error
         except Exception:
             log.exception("live room: a question failed; the others of its batch go on")
-            # The savepoint is undone; so is what this ask did to the session's counters.
-            del write.changes[changes:]
-            await write.session.refresh(write.country_session)
+            # The savepoint undid its insert; this forgets what it did to the counters.
+            write.undo_to(mark)
             return _unavailable()
 
     async def withdraw(self, principal: Principal, question_id: object) -> dict[str, Any]:
@@ -314,6 +321,7 @@ class LiveRoom:
                         raise NotFound("No such session.")
                     write = SessionWrite(session, country_session, utcnow())
                     yield write
+                    await write.write_journal()
             except IntegrityError as error:
                 raise Conflict("That change collided with another; try again.") from error
             try:
