@@ -79,6 +79,8 @@ function drawStageArea(room, player) {
   const onStage = room.state?.phase === "qa" && Boolean(stage?.available && stage.live);
   byId("player").hidden = onStage;
   byId("stage").hidden = !onStage;
+  // Without a stage on this server, the Q&A goes on in writing: say so rather than show nothing.
+  byId("stage-unavailable").hidden = !(room.state?.phase === "qa" && stage?.available === false);
   byId("screening-title").textContent = t(onStage ? "stage.title" : "player.title");
   if (onStage && !player.video.paused) player.video.pause();
 }
