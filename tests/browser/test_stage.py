@@ -113,6 +113,23 @@ def stop_ignoring(screen: Screen) -> None:
     )
 
 
+def wait_for_sound(screen: Screen, name: str) -> None:
+    """The tile of `name` plays that person's sound: its element holds a live audio track and
+    its time advances (on a sound-only page, where no picture comes)."""
+    media = tile(screen, name).locator("video")
+    expect(media).to_have_count(1, timeout=20_000)
+    media.evaluate(
+        "v => new Promise((done, fail) => { const t0 = Date.now(); (function check() {"
+        " const live = (v.srcObject?.getAudioTracks() ?? []).some((a) => a.readyState === 'live');"
+        " if (live && v.currentTime > 0) done();"
+        " else if (Date.now() - t0 > 20000) fail(new Error('no sound'));"
+        " else setTimeout(check, 200); })(); })"
+    )
+    before = media.evaluate("v => v.currentTime")
+    time.sleep(1)
+    assert media.evaluate("v => v.currentTime") > before
+
+
 def kill_janus(demo: Demo) -> None:
     """Kill the Janus the server started (its pid is in the server's log)."""
     log = (demo.data_dir / "server.log").read_text(encoding="utf-8")
@@ -248,6 +265,7 @@ def test_the_stage_end_to_end(
     wait_for_picture(moderator, asker_name)
     expect(tile(listener, asker_name)).to_be_visible(timeout=20_000)
     expect(tile(listener, asker_name)).to_contain_text("A la parole")
+    wait_for_sound(listener, asker_name)  # the delegate's own sound, not only the speaker's
     wait_for_growth(listener, "audioBytes")
     assert stage_data(listener)["videoTracks"] == "0"
     expect(tile(moderator, asker_name)).to_have_class(re.compile(r"\bhas-floor\b"))
