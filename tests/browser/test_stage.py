@@ -240,6 +240,14 @@ def test_the_stage_end_to_end(
     expect(tile(asker, organisation)).to_have_class(re.compile(r"\baddressed\b"))
     wait_for_picture(moderator, organisation)
 
+    # A delegate who arrives while the stage is live gets it at once.
+    arrived = time.monotonic()
+    late = open_screen(demo.delegate(SESSION, 3)["token"])
+    wait_for_picture(late, organisation)
+    print(f"late joiner: the speaker's picture {time.monotonic() - arrived:.2f} s after the link")
+    assert time.monotonic() - arrived < 15
+    late.page.context.close()
+
     # Sound only: the speaker is heard, and no video is received at all.
     wait_for_growth(listener, "audioBytes")
     listener_data = stage_data(listener)
@@ -256,7 +264,9 @@ def test_the_stage_end_to_end(
     expect(prompt).to_contain_text("Your delegation has the floor")
     expect(asker.page.get_by_role("button", name="Speak")).to_be_focused()
     expect(listener.page.locator("#floor")).to_be_hidden()  # only the floor's delegation
-    asker.page.get_by_role("button", name="Speak").click()
+    # By keyboard: the prompt puts the focus on Speak.
+    expect(asker.page.get_by_role("button", name="Speak")).to_be_focused()
+    asker.page.keyboard.press("Enter")
     expect(asker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
 
     # The others receive the delegate: seen by the speaker and the moderator, heard by all.
