@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[Change], Awaitable[None]]  # the broadcaster's `session_changed`
 _MAX_ASK_BATCH = 64
+_KNOWN_QUESTIONS = 100_000  # question -> session entries kept (a few MB at most)
 
 
 class LiveRoom:
@@ -65,6 +66,8 @@ class LiveRoom:
         # Called after a change the stage follows is committed (the stage's round, at once).
         self.on_stage_change: Callable[[], None] = lambda: None
         self.asks_timed_out = 0  # since start, for /healthz
+        # A question never changes session: each moderator action on it spares a read of it.
+        self._question_sessions: dict[int, int] = {}
 
     async def close(self) -> None:
         """Let the questions already asked be committed and answered."""
@@ -292,14 +295,22 @@ class LiveRoom:
     # -- plumbing --------------------------------------------------------------------------
 
     async def _session_of(self, question_id: object) -> int:
+        """The session of a question (checked again inside the write, under its lock)."""
         if not is_id(question_id):
             raise Invalid("'question' is a question id.")
+        assert isinstance(question_id, int), "is_id"
+        known = self._question_sessions.get(question_id)
+        if known is not None:
+            return known
         async with self._database.read() as session:
             session_id = await session.scalar(
                 select(Question.country_session_id).where(Question.id == question_id)
             )
         if session_id is None:
             raise NotFound("No such question.")
+        if len(self._question_sessions) >= _KNOWN_QUESTIONS:
+            self._question_sessions.clear()
+        self._question_sessions[question_id] = session_id
         return session_id
 
     def write(self, session_id: int) -> AbstractAsyncContextManager[SessionWrite]:

@@ -278,3 +278,36 @@ async def test_a_batch_writes_its_journal_and_session_row_once(
     assert len(per_question) == 8
     snapshot = (await moderator.ok("join", {"session": session}))["snapshot"]
     assert snapshot["version"] == 1 + 1 + 4  # the phase, the warm-up, four questions
+
+
+async def test_a_moderator_action_reads_only_what_it_changes(
+    client: TestClient,  # type: ignore[type-arg]
+    live: Connect,
+    seeded: Seed,
+    delegates: Delegates,
+) -> None:
+    """The session of a question is read once (a question never moves): later actions on it
+    go straight to the session's write."""
+    session = seeded.session_id
+    moderator = await live("moderator")
+    [asker] = [await live(token) for token in await delegates("BR")]
+    await moderator.ok("phase", {"session": session, "phase": "qa"})
+    ask = {"session": session, "client_id": "m", "text": "Moderated"}
+    question = (await asker.ok("ask", ask))["question"]["id"]
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = client.server.app[DATABASE].engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for action in ("approve", "on_air", "answered"):
+            await moderator.ok("moderate", {"question": question, "action": action})
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    lookups = [s for s in statements if s.startswith("SELECT questions.country_session_id")]
+    assert len(lookups) == 1
+    assert statements.count("BEGIN IMMEDIATE") == 3
+    elsewhere = await moderator.call("moderate", {"question": question + 1000, "action": "approve"})
+    assert elsewhere["error"]["code"] == "not_found"
