@@ -246,6 +246,7 @@ def test_the_stage_end_to_end(
     wait_for_picture(late, organisation)
     print(f"late joiner: the speaker's picture {time.monotonic() - arrived:.2f} s after the link")
     assert time.monotonic() - arrived < 15
+    wait_for_growth(late, "videoBytes")  # a second delegate receiving the speaker's video
     late.page.context.close()
 
     # Sound only: the speaker is heard, and no video is received at all.
