@@ -70,13 +70,12 @@ def _id(entry: dict[str, Any], path: str) -> int | None:
 
 
 def _theme(raw: object, field: str) -> str:
-    if raw not in THEMES:
+    if not isinstance(raw, str) or raw not in THEMES:
         raise Invalid(
             f"'{field}' must be one of the UPR themes: {', '.join(THEMES)}.",
             code="unknown_theme",
             field=field,
         )
-    assert isinstance(raw, str)
     return raw
 
 
