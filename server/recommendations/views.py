@@ -9,6 +9,7 @@ from server.keys import DATABASE
 from server.models import Recommendation, utcnow
 from server.recommendations import service
 from server.recommendations.rules import parse_items
+from server.recommendations.themes import THEMES
 from server.web.permissions import principal_of, statement_scope_of
 from server.web.requests import path_id, read_json_object
 
@@ -72,5 +73,9 @@ async def _intent(request: web.Request, *, intends: bool) -> web.Response:
 
 def _statement_answer(statement_id: int, items: list[Recommendation]) -> web.Response:
     return web.json_response(
-        {"statement": statement_id, "items": [service.recommendation_json(item) for item in items]}
+        {
+            "statement": statement_id,
+            "items": [service.recommendation_json(item) for item in items],
+            "themes": list(THEMES),  # the ids a theme may take, in the order to offer them
+        }
     )
