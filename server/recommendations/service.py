@@ -155,28 +155,8 @@ async def of_session(
     country_session = await session.get(CountrySession, country_session_id)
     if country_session is None:
         raise NotFound("No such session.")
-    query = (
-        select(Statement)
-        .where(Statement.country_session_id == country_session_id)
-        .options(selectinload(Statement.organisation))
-        .order_by(Statement.position, Statement.id)
-    )
-    if not principal.is_organiser:
-        query = query.where(Statement.review == Review.APPROVED)
-    statements = (await session.scalars(query)).all()
-    recommendations = (
-        await session.scalars(
-            select(Recommendation)
-            .where(Recommendation.statement_id.in_([statement.id for statement in statements]))
-            .options(
-                selectinload(Recommendation.intents).selectinload(RecommendationIntent.mission)
-            )
-            .order_by(Recommendation.position, Recommendation.id)
-        )
-    ).all()
-    by_statement: dict[int, list[Recommendation]] = {}
-    for recommendation in recommendations:
-        by_statement.setdefault(recommendation.statement_id, []).append(recommendation)
+    statements = await _statements_seen(session, country_session_id, principal)
+    by_statement = await _by_statement(session, [statement.id for statement in statements])
     closed = country_session.phase is Phase.CLOSED
     return {
         "session": country_session.id,
@@ -198,6 +178,37 @@ async def of_session(
             if statement.id in by_statement
         ],
     }
+
+
+async def _statements_seen(
+    session: AsyncSession, country_session_id: int, principal: Principal
+) -> list[Statement]:
+    """Organisers see every statement; the others only those a moderator approved."""
+    query = (
+        select(Statement)
+        .where(Statement.country_session_id == country_session_id)
+        .options(selectinload(Statement.organisation))
+        .order_by(Statement.position, Statement.id)
+    )
+    if not principal.is_organiser:
+        query = query.where(Statement.review == Review.APPROVED)
+    return list((await session.scalars(query)).all())
+
+
+async def _by_statement(
+    session: AsyncSession, statement_ids: list[int]
+) -> dict[int, list[Recommendation]]:
+    """These statements' recommendations in order, with the missions that marked them."""
+    recommendations = await session.scalars(
+        select(Recommendation)
+        .where(Recommendation.statement_id.in_(statement_ids))
+        .options(selectinload(Recommendation.intents).selectinload(RecommendationIntent.mission))
+        .order_by(Recommendation.position, Recommendation.id)
+    )
+    by_statement: dict[int, list[Recommendation]] = {}
+    for recommendation in recommendations:
+        by_statement.setdefault(recommendation.statement_id, []).append(recommendation)
+    return by_statement
 
 
 def _as_seen(recommendation: Recommendation, principal: Principal, closed: bool) -> dict[str, Any]:

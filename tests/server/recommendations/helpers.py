@@ -82,6 +82,7 @@ async def another_delegate(database: Database, identity: Identity, seed: Seed, c
             event_id=seed.event_id,
             country_session_id=seed.session_id,
             mission_country=country,
+            name=f"Second delegate of {country}",  # a person of their own, not the seeded one
         )
         return identity.invitation_token(invitation.invitation)
 
