@@ -428,4 +428,10 @@ export default {
   "recommendation.theme.business_human_rights": "Business and human rights",
   "recommendation.theme.environment": "Environment and climate",
   "recommendation.theme.other": "Other",
+  "figures.total_recommendations": "Recommendations",
+  "figures.recommendations": "Recommendations",
+  "figures.no_recommendations": "No speaker has listed recommendations yet.",
+  "figures.by_theme": "Recommendations by UPR theme",
+  "figures.theme": "Theme",
+  "figures.recommendations_per_session": "Recommendations per session",
 };

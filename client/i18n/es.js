@@ -428,4 +428,10 @@ export default {
   "recommendation.theme.business_human_rights": "Empresas y derechos humanos",
   "recommendation.theme.environment": "Medio ambiente y clima",
   "recommendation.theme.other": "Otro",
+  "figures.total_recommendations": "Recomendaciones",
+  "figures.recommendations": "Recomendaciones",
+  "figures.no_recommendations": "Ningún orador ha indicado recomendaciones todavía.",
+  "figures.by_theme": "Recomendaciones por tema del EPU",
+  "figures.theme": "Tema",
+  "figures.recommendations_per_session": "Recomendaciones por sesión",
 };

@@ -428,4 +428,10 @@ export default {
   "recommendation.theme.business_human_rights": "Entreprises et droits de l’homme",
   "recommendation.theme.environment": "Environnement et climat",
   "recommendation.theme.other": "Autre",
+  "figures.total_recommendations": "Recommandations",
+  "figures.recommendations": "Recommandations",
+  "figures.no_recommendations": "Aucun intervenant n’a encore indiqué de recommandations.",
+  "figures.by_theme": "Recommandations par thème de l’EPU",
+  "figures.theme": "Thème",
+  "figures.recommendations_per_session": "Recommandations par session",
 };

@@ -98,5 +98,17 @@ def test_a_speakers_recommendations_reach_the_delegates_and_the_record(
         moderator.page.locator("table tr").filter(has_text=SECOND).locator("td").last
     ).to_have_text("0")
     expect(row).to_contain_text("Torture and ill-treatment")
+
+    # The event figures count them per theme and per session.
+    moderator.page.goto(f"/moderator?session={SESSION}")
+    figures = moderator.page.locator("#figures")
+    figures.get_by_text("Event figures").click()
+    by_theme = figures.locator("#figures-by-theme tbody tr")
+    expect(by_theme.filter(has_text="Torture and ill-treatment").locator("td")).to_have_text("1")
+    expect(by_theme.filter(has_text="Freedom of expression").locator("td")).to_have_text("1")
+    per_session = figures.locator("#figures-recommendations-per-session tbody tr")
+    expect(per_session).to_have_count(1)  # no other session has recommendations
+    expect(per_session.locator("td")).to_have_text("2")
+    assert axe_violations(moderator.page) == []
     for screen in (speaker, moderator, delegate):
         assert screen.errors == []
