@@ -14,7 +14,10 @@ the server and not the load generator is measured), and measures:
 - the server processes' resident memory per connection, and their garbage collections.
 
 Variants (`--variant NAME:PRESESSION_X=1,PRESESSION_Y=2`) run every set-up again with those
-settings, so that a lever's before and after are measured in the same run. Everything talks
+settings, so that a lever's before and after are measured in the same run. Besides the
+server's own settings, a variant may set `BENCH_SERIALIZER=msgpack` (socket.io's msgpack
+parser on the wire, server and clients; `pip install msgpack`), `BENCH_JSON=orjson`
+(`pip install orjson`) or `BENCH_PING_INTERVAL=SECONDS`. Everything talks
 to 127.0.0.1 only and stops by itself.
 """
 
@@ -189,6 +192,7 @@ async def run_set_up(
 ) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="presession-bench-"))
     env = {"PRESESSION_DATA_DIR": str(data_dir), **extra}
+    packed = extra.get("BENCH_SERIALIZER") == "msgpack"
     if set_up.servers > 1:
         env["PRESESSION_REDIS_URL"] = args.redis
         env["PRESESSION_REDIS_CHANNEL"] = f"presession-bench-{os.getpid()}-{time.time_ns()}"
@@ -198,7 +202,7 @@ async def run_set_up(
     await servers.ready()
     before = await servers.figures()
     connections = [
-        Connection(servers.urls[n % set_up.servers], token, asker=n < args.askers)
+        Connection(servers.urls[n % set_up.servers], token, asker=n < args.askers, msgpack=packed)
         for n, token in enumerate(people.delegates)
     ]
     started = time.monotonic()
@@ -220,8 +224,10 @@ async def run_set_up(
                 last_update.update(payload)
                 own[payload["version"]] = received
 
-        moderator = LeanClient(servers.urls[0], people.moderator, on_moderator_event)
-        seeder = LeanClient(servers.urls[0], people.seeder)
+        moderator = LeanClient(
+            servers.urls[0], people.moderator, on_moderator_event, msgpack=packed
+        )
+        seeder = LeanClient(servers.urls[0], people.seeder, msgpack=packed)
         for client in (moderator, seeder):
             await client.connect(http)
             assert (await client.call("join", {"session": people.session}))["ok"]

@@ -4,7 +4,8 @@ A python-socketio `AsyncClient` costs several tasks, a queue and a full packet d
 message; a thousand of them in two or three processes spend more CPU than the server they
 measure. These speak just enough of Engine.IO 4 / Socket.IO 5 over a websocket (open,
 namespace connect, events, acks, ping/pong) for the benchmark, so that the server is what is
-measured.
+measured: in JSON (text frames) as the pages do, or in msgpack (binary frames, the packets of
+socket.io's msgpack parser) when the server is run with `BENCH_SERIALIZER=msgpack`.
 """
 
 from __future__ import annotations
@@ -25,15 +26,20 @@ _CONNECTED = f"40{NAMESPACE},"
 _REFUSED = f"44{NAMESPACE},"
 
 OnEvent = Callable[[str, Any, float], None]
+# Socket.IO packet types, as the msgpack parser carries them.
+_CONNECT, _EVENT_TYPE, _ACK_TYPE, _CONNECT_ERROR = 0, 2, 3, 4
 
 
 class LeanClient:
     """One Socket.IO connection to `/live` over a websocket."""
 
-    def __init__(self, url: str, token: str, on_event: OnEvent | None = None) -> None:
+    def __init__(
+        self, url: str, token: str, on_event: OnEvent | None = None, *, msgpack: bool = False
+    ) -> None:
         self._url = url
         self._token = token
         self._on_event = on_event
+        self._msgpack = msgpack
         self._acks: dict[int, asyncio.Future[Any]] = {}
         self._next_ack = 0
         self._connected: asyncio.Future[None] | None = None
@@ -54,7 +60,12 @@ class LeanClient:
         self._next_ack += 1
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._acks[ack_id] = answer
-        await self._ws.send_str(f"42{NAMESPACE},{ack_id}{json.dumps([event, data])}")
+        if self._msgpack:
+            await self._ws.send_bytes(
+                _packb({"type": _EVENT_TYPE, "nsp": NAMESPACE, "data": [event, data], "id": ack_id})
+            )
+        else:
+            await self._ws.send_str(f"42{NAMESPACE},{ack_id}{json.dumps([event, data])}")
         return await asyncio.wait_for(answer, within)
 
     async def close(self) -> None:
@@ -67,6 +78,9 @@ class LeanClient:
         assert self._ws is not None
         async for message in self._ws:
             received = time.time()
+            if message.type is aiohttp.WSMsgType.BINARY:
+                self._binary(message.data, received)
+                continue
             if message.type is not aiohttp.WSMsgType.TEXT:
                 continue
             text: str = message.data
@@ -83,11 +97,46 @@ class LeanClient:
                 if future is not None and not future.done():
                     future.set_result(json.loads(rest[split:])[0])
             elif text.startswith("0"):  # Engine.IO open: connect to the namespace
-                await self._ws.send_str(f"40{NAMESPACE},{json.dumps({'token': self._token})}")
+                if self._msgpack:
+                    connect = {"type": _CONNECT, "nsp": NAMESPACE, "data": {"token": self._token}}
+                    await self._ws.send_bytes(_packb(connect))
+                else:
+                    await self._ws.send_str(f"40{NAMESPACE},{json.dumps({'token': self._token})}")
             elif text.startswith(_CONNECTED) and self._connected is not None:
                 self._connected.set_result(None)
             elif text.startswith(_REFUSED) and self._connected is not None:
                 self._connected.set_exception(RuntimeError(f"refused: {text}"))
+
+    def _binary(self, data: bytes, received: float) -> None:
+        """A Socket.IO packet in msgpack."""
+        packet = _unpackb(data)
+        kind = packet["type"]
+        if kind == _EVENT_TYPE:
+            name, payload = packet["data"][:2]
+            if self._on_event is not None:
+                self._on_event(name, payload, received)
+        elif kind == _ACK_TYPE:
+            future = self._acks.pop(packet["id"], None)
+            if future is not None and not future.done():
+                future.set_result(packet["data"][0])
+        elif kind == _CONNECT and self._connected is not None:
+            self._connected.set_result(None)
+        elif kind == _CONNECT_ERROR and self._connected is not None:
+            self._connected.set_exception(RuntimeError(f"refused: {packet}"))
+
+
+def _packb(packet: dict[str, Any]) -> bytes:
+    import msgpack  # only for the msgpack variant: `pip install msgpack`
+
+    packed: bytes = msgpack.packb(packet)
+    return packed
+
+
+def _unpackb(data: bytes) -> dict[str, Any]:
+    import msgpack
+
+    unpacked: dict[str, Any] = msgpack.unpackb(data)
+    return unpacked
 
 
 @dataclass
@@ -113,6 +162,7 @@ class Connection:
     url: str
     token: str
     asker: bool  # asks questions in the ask phase
+    msgpack: bool = False  # speaks socket.io's msgpack parser rather than JSON
 
 
 @dataclass(frozen=True)
@@ -131,7 +181,9 @@ def client_process(connections: list[Connection], session: int, pipe: Any) -> No
 
 async def _client_process(connections: list[Connection], session: int, pipe: Any) -> None:
     receipts = Receipts()
-    clients = [LeanClient(c.url, c.token, receipts.on_event) for c in connections]
+    clients = [
+        LeanClient(c.url, c.token, receipts.on_event, msgpack=c.msgpack) for c in connections
+    ]
     limit = asyncio.Semaphore(16)  # connections being opened at once
     # Without a limit: each websocket holds its connection for the whole run.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:

@@ -100,6 +100,10 @@ async def _serve(env: dict[str, str], port: int, pipe: Any) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     sio = app[BROADCASTER]._sio
+    if env.get("BENCH_SERIALIZER") == "msgpack":  # what AsyncServer(serializer="msgpack") sets
+        from socketio.msgpack_packet import MsgPackPacket
+
+        sio.packet_class = MsgPackPacket
     if env.get("BENCH_PING_INTERVAL"):
         sio.eio.ping_interval = float(env["BENCH_PING_INTERVAL"])
     pipe.send("ready")

@@ -32,6 +32,7 @@ from server.keys import (
 from server.live.socket import mount_live_room
 from server.mail.mailer import mailer_from
 from server.periodic import Rounds
+from server.recommendations import views as recommendation_views
 from server.records import views as record_views
 from server.sessions import views as session_views
 from server.settings import Settings
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> web.Application:
         tus.routes,
         statement_views.routes,
         statement_choices.routes,
+        recommendation_views.routes,
         media_files.routes,
     ):
         app.router.add_routes(table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from server.errors import Invalid
+from server.errors import Forbidden, Invalid
 
 # Deadlines outside these years are typing mistakes (and some would not fit the database).
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
@@ -16,6 +16,19 @@ def due_at(own: datetime | None, event: datetime | None) -> datetime | None:
     if event is None or own is None:
         return event
     return max(own, event)
+
+
+def check_statement_open(
+    own: datetime | None, event: datetime | None, now: datetime, *, organiser: bool
+) -> None:
+    """A speaker's statement (its uploads, its recommendations) can change until `due_at`;
+    organisers can change it at any time."""
+    deadline = due_at(own, event)
+    if deadline is not None and now > deadline and not organiser:
+        raise Forbidden(
+            "The deadline for statements has passed; ask the organisers.",
+            code="deadline_passed",
+        )
 
 
 def parse_deadline(raw: object, name: str) -> datetime | None:

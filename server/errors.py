@@ -10,14 +10,19 @@ from __future__ import annotations
 class PresessionError(Exception):
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # The input the error is about, as a path into the request: "text", "items[2].theme".
+        self.field = field
         if code is not None:
             self.code = code
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        answer = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            answer["field"] = self.field
+        return answer
 
 
 class BadRequest(PresessionError):

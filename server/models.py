@@ -546,3 +546,50 @@ class ApplicationChoice(Base):
     )
 
     application: Mapped[Application] = relationship(back_populates="choices")
+
+
+class Recommendation(Base):
+    """A recommendation a speaker asks States to make to the State under Review, beside their
+    statement (docs/architecture.md, "Recommendations")."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    # 1, 2, 3 … in the speaker's order.
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text)
+    # One of `server.recommendations.themes.THEMES`.
+    theme: Mapped[str] = mapped_column(sa.String(40))
+    # A recommendation of the previous cycle it follows up, as the UPR numbers them: "115.23".
+    previous: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    statement: Mapped[Statement] = relationship()
+    intents: Mapped[list[RecommendationIntent]] = relationship(
+        back_populates="recommendation", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class RecommendationIntent(Base):
+    """A mission's word that it intends to raise a recommendation at the review: one per
+    mission, whichever of its delegates marked it."""
+
+    __tablename__ = "recommendation_intents"
+
+    recommendation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("recommendations.id", ondelete="CASCADE"), primary_key=True
+    )
+    mission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("missions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    marked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="SET NULL")
+    )
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="intents")
+    mission: Mapped[Mission] = relationship()

@@ -48,6 +48,7 @@ export async function api(path, options = {}) {
   if (!response.ok) {
     const error = new Error(body?.error?.message ?? `HTTP ${response.status}`);
     error.code = body?.error?.code ?? String(response.status);
+    error.field = body?.error?.field ?? null; // the input it is about: "items[2].theme"
     error.status = response.status;
     throw error;
   }

@@ -3,6 +3,7 @@
 // alternative (role=img + aria-label). Text goes in as text nodes, never as markup.
 import { api, fill, h, keepFocus } from "/static/js/dom.js";
 import { countryName, dir, formatNumber, formatTime, t } from "/static/js/i18n.js";
+import { themeName } from "/static/js/recommendations.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const KINDS = ["cso", "nhri", "coalition"];
@@ -29,7 +30,8 @@ export function figuresPanel(details, body, eventId) {
 function drawFigures(body, figures, reload) {
   const { speakers, questions, sessions } = figures;
   const totals = [["speakers", speakers.total], ["organisations", speakers.organisations],
-    ["sessions", sessions.length], ["questions", questions.asked], ["answered", questions.answered]];
+    ["sessions", sessions.length], ["questions", questions.asked], ["answered", questions.answered],
+    ["recommendations", figures.recommendations.total]];
   keepFocus(() => fill(body,
     h("p", {}, t("figures.of_event", { event: figures.event.name, time: formatTime(new Date()) })),
     h("dl", { class: "figures-totals" }, ...totals.map(([name, value]) => h("div", {},
@@ -37,6 +39,7 @@ function drawFigures(body, figures, reload) {
     h("p", { class: "hint" }, t("figures.note")),
     sessionsSection(figures),
     h("div", { class: "figures-grid" }, speakersSection(speakers), missionsSection(figures)),
+    recommendationsSection(figures),
     h("p", {}, h("button", { type: "button", class: "secondary", id: "figures-refresh",
       onclick: reload }, t("figures.refresh")))));
 }
@@ -83,6 +86,24 @@ function missionsSection({ missions }) {
       ? table(t("figures.per_mission"), [t("figures.mission"), t("figures.questions")], rows,
         "figures-per-mission", { captionHidden: true })
       : null);
+}
+
+/** Recommendations per UPR theme (every theme) and per session (those that have any). */
+function recommendationsSection({ recommendations, sessions }) {
+  const listed = sessions.filter((session) => session.recommendations > 0);
+  return h("section", { class: "figures-recommendations" },
+    h("h3", {}, t("figures.recommendations")),
+    recommendations.total ? null : h("p", { class: "empty" }, t("figures.no_recommendations")),
+    h("div", { class: "figures-grid" },
+      table(t("figures.by_theme"), [t("figures.theme"), t("figures.recommendations")],
+        Object.entries(recommendations.by_theme).map(([theme, count]) => [themeName(theme), count]),
+        "figures-by-theme"),
+      listed.length
+        ? table(t("figures.recommendations_per_session"), [t("figures.session"),
+          t("figures.recommendations")], listed.map((session) => [
+          countryName(session.country, session.country_name), session.recommendations]),
+        "figures-recommendations-per-session")
+        : null));
 }
 
 /** A table whose first column names the row; numbers are formatted in the page's language.

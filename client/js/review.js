@@ -3,6 +3,7 @@ import { announce, errorText } from "/static/js/common.js";
 import { api, fill, h } from "/static/js/dom.js";
 import { formatMoment, fromZonedInput, t } from "/static/js/i18n.js";
 import { previewPlayer } from "/static/js/player.js";
+import { recommendationList } from "/static/js/recommendations.js";
 
 const deadlineDrafts = new Map(); // statement id → the date and time being entered
 const openDeadlines = new Set(); // statements whose deadline section the moderator opened
@@ -22,20 +23,28 @@ export async function reviewPanel(container, sessionId, onReviewed = () => null)
   }
   const details = await Promise.all(waiting.map((statement) =>
     api(`/api/statements/${statement.id}`).catch(() => statement)));
+  const lists = await Promise.all(waiting.map((statement) =>
+    api(`/api/statements/${statement.id}/recommendations`).then((answer) => answer.items)
+      .catch(() => null)));
   fill(container, h("ul", { class: "review-list" },
-    ...details.map((statement, index) => reviewItem(waiting[index], statement, session.event, () => {
+    ...details.map((statement, index) => reviewItem(waiting[index], statement, lists[index], session.event, () => {
       reviewPanel(container, sessionId, onReviewed);
       onReviewed();
     }))));
 }
 
-function reviewItem(slot, statement, event, reviewed) {
+function reviewItem(slot, statement, recommendations, event, reviewed) {
   const name = slot.organisation.name;
   const item = h("li", { class: "review-item", dataset: { statement: String(slot.id) } },
     h("p", {}, h("strong", {}, name), slot.title ? ` — ${slot.title}` : ""),
     h("p", { class: "state" }, t("statement.state", { state: t(`state.${statement.state ?? slot.state}`) }),
       statement.review === "rejected" ? ` · ${t("review.rejected")}` : ""));
   item.append(deadlineForm(slot, statement, event, reviewed));
+  // Reviewed with the statement: approving it shows them to the session's delegates.
+  if (recommendations) {
+    item.append(h("section", { class: "review-recommendations" },
+      h("h4", {}, t("recommendations.title")), recommendationList(recommendations)));
+  }
   if (statement.state !== "ready" || !statement.media) return item;
   item.append(previewPlayer(statement.media, t("review.preview_label", { name })));
   const reasonId = `review-reason-${slot.id}`;

@@ -1,12 +1,14 @@
 // The delegate's session room: the screening, then (in the Q&A, while it is live) the stage in
 // the player's place, with the prompt to speak when the delegation is given the floor; and the
-// Q&A panel (ask, my questions, the queue).
+// Q&A panel (ask, my questions, the queue); below, the speakers' recommendations, which a
+// delegate marks when their mission intends to raise them.
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import { countryName, t } from "/static/js/i18n.js";
 import { LiveRoom, newClientId } from "/static/js/live.js";
 import { ScreeningPlayer } from "/static/js/player.js";
 import { questionItem, statusText } from "/static/js/questions.js";
+import { sessionRecommendations } from "/static/js/recommendations.js";
 import { Stage } from "/static/js/stage.js";
 import { StageControls } from "/static/js/stage-controls.js";
 import { StageView } from "/static/js/stage-view.js";
@@ -63,6 +65,17 @@ if (requireSignIn(me, ["delegate", "speaker", "admin", "moderator"])) {
       lastStatus.set(question.id, question.status);
     }
   });
+  // Read again when the phase changes: the speakers see the counts once the session closes.
+  const recommendations = byId("recommendations");
+  byId("recommendations-hint").textContent = t(`recommendations.room_hint_${me.role === "delegate"
+    ? "delegate" : me.role === "speaker" ? "speaker" : "organiser"}`);
+  sessionRecommendations(recommendations, sessionId, me);
+  let lastPhase = null;
+  room.addEventListener("change", () => {
+    const phase = room.state?.phase ?? null;
+    if (lastPhase !== null && phase !== lastPhase) sessionRecommendations(recommendations, sessionId, me);
+    lastPhase = phase;
+  });
   room.addEventListener("failed", (event) => {
     byId("ask-status").textContent = errorText(event.detail);
   });
@@ -79,6 +92,8 @@ function drawStageArea(room, player) {
   const onStage = room.state?.phase === "qa" && Boolean(stage?.available && stage.live);
   byId("player").hidden = onStage;
   byId("stage").hidden = !onStage;
+  // Without a stage on this server, the Q&A goes on in writing: say so rather than show nothing.
+  byId("stage-unavailable").hidden = !(room.state?.phase === "qa" && stage?.available === false);
   byId("screening-title").textContent = t(onStage ? "stage.title" : "player.title");
   if (onStage && !player.video.paused) player.video.pause();
 }

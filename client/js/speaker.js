@@ -1,7 +1,7 @@
 // The speaker's page: the live Q&A (the question on air in large type beside the live stage,
 // where the speaker answers aloud; questions addressed to my organisation, a written answer),
 // and my statements per session (upload, progress, validation message, preview, replace,
-// captions).
+// captions, the recommendations beside it).
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import {
@@ -10,6 +10,7 @@ import {
 import { LiveRoom } from "/static/js/live.js";
 import { previewPlayer } from "/static/js/player.js";
 import { questionItem, statusText } from "/static/js/questions.js";
+import { recommendationEditor } from "/static/js/recommendations.js";
 import { Stage } from "/static/js/stage.js";
 import { StageControls } from "/static/js/stage-controls.js";
 import { StageView } from "/static/js/stage-view.js";
@@ -121,6 +122,7 @@ function drawStatement(card, statement) {
       date: formatMoment(deadline) })) : null,
     open ? uploadForm(card, statement) : h("p", {}, t("speaker.deadline_passed")),
     statement.state === "ready" && open ? captionsForm(statement) : null,
+    recommendationEditor(statement.id, { open }),
     consentForm(statement, { closed: Boolean(card.dataset.closed) }));
 }
 

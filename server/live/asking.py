@@ -48,7 +48,7 @@ class NewQuestions:
         figures (an earlier question with this `client_id`, the limits), and the insert. The
         session row and the journal are written once for the whole batch, at commit."""
         session, country_session = write.session, write.country_session
-        connection = await session.connection()  # no autoflush between a batch's questions
+        connection = await session.connection()  # the batch flushes at commit only
         principal = request.principal
         existing_id, existing_session, recent, open_count = await _figures(
             connection, write, request

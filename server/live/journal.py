@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.errors import NotFound
@@ -16,11 +17,20 @@ from server.live.views import is_public_update
 from server.models import CountrySession, Question, QuestionStatus, SessionUpdate
 
 
+@dataclass(frozen=True)
+class Mark:
+    changes: int
+    version: int
+    public_version: int
+    questions_asked: int
+
+
 class SessionWrite:
     """One live-room transaction on one session: the helpers its changes use, and the journal.
 
-    Each `record` takes the next version and adds its journal row; the rows are written at
-    commit, and the changes published after it (`LiveRoom._change`).
+    Each `record` takes the next version and keeps its journal row; the rows are written
+    together at the end of the write (`write_journal`), and the changes published after the
+    commit (`LiveRoom._change`).
     """
 
     def __init__(self, session: AsyncSession, country_session: CountrySession, now: datetime):
@@ -28,6 +38,25 @@ class SessionWrite:
         self.country_session = country_session
         self.now = now
         self.changes: list[Change] = []
+        self._rows: list[dict[str, Any]] = []
+
+    def mark(self) -> Mark:
+        """Where this write stands, to go back to with `undo_to` (a failed ask's savepoint)."""
+        room = self.country_session
+        return Mark(len(self.changes), room.version, room.public_version, room.questions_asked)
+
+    def undo_to(self, mark: Mark) -> None:
+        """Forget the versions and journal rows taken since `mark` (not yet written)."""
+        room = self.country_session
+        room.version, room.public_version = mark.version, mark.public_version
+        room.questions_asked = mark.questions_asked
+        del self._rows[mark.changes :], self.changes[mark.changes :]
+
+    async def write_journal(self) -> None:
+        """The journal rows of this write, in one statement (before the commit's flush)."""
+        if self._rows:
+            connection = await self.session.connection()
+            await connection.execute(insert(SessionUpdate), self._rows)
 
     async def question(self, question_id: object) -> Question:
         question = await self.session.scalar(
@@ -106,14 +135,14 @@ class SessionWrite:
         public_previous = None
         if is_public_update(kind, payload):
             public_previous, room.public_version = room.public_version, room.version
-        self.session.add(
-            SessionUpdate(
-                country_session_id=room.id,
-                version=room.version,
-                public_previous=public_previous,
-                kind=kind,
-                payload=payload,
-                created_at=self.now,
-            )
+        self._rows.append(
+            {
+                "country_session_id": room.id,
+                "version": room.version,
+                "public_previous": public_previous,
+                "kind": kind,
+                "payload": payload,
+                "created_at": self.now,
+            }
         )
         self.changes.append(Change(room.id, room.version, public_previous, kind, payload, self.now))

@@ -85,7 +85,7 @@ def clean_text(raw: object, *, field: str, max_length: int) -> str:
     """Question, answer or reason text: NFC, no control, bidi-override or zero-width
     characters, trimmed."""
     if not isinstance(raw, str):
-        raise Invalid(f"'{field}' must be text.")
+        raise Invalid(f"'{field}' must be text.", field=field)
     text = unicodedata.normalize("NFC", raw)
     text = _INVISIBLE.sub("", text)
     text = "".join(
@@ -93,10 +93,11 @@ def clean_text(raw: object, *, field: str, max_length: int) -> str:
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if not text.translate(_NO_JOINERS).strip():
-        raise Invalid(f"'{field}' is empty.", code="empty_text")
+        raise Invalid(f"'{field}' is empty.", code="empty_text", field=field)
     if len(text) > max_length:
         raise Invalid(
             f"'{field}' is {len(text)} characters long; the limit is {max_length}.",
             code="text_too_long",
+            field=field,
         )
     return text

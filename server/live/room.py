@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[Change], Awaitable[None]]  # the broadcaster's `session_changed`
 _MAX_ASK_BATCH = 64
+_KNOWN_QUESTIONS = 100_000  # question -> session entries kept (a few MB at most)
 
 
 class LiveRoom:
@@ -65,6 +66,8 @@ class LiveRoom:
         # Called after a change the stage follows is committed (the stage's round, at once).
         self.on_stage_change: Callable[[], None] = lambda: None
         self.asks_timed_out = 0  # since start, for /healthz
+        # A question never changes session: each moderator action on it spares a read of it.
+        self._question_sessions: dict[int, int] = {}
 
     async def close(self) -> None:
         """Let the questions already asked be committed and answered."""
@@ -209,18 +212,25 @@ class LiveRoom:
     async def _ask_in_savepoint(
         self, write: SessionWrite, request: WaitingAsk
     ) -> dict[str, Any] | PresessionError:
-        """One ask inside the batch, in a savepoint of its own: its failure undoes only it."""
-        changes = len(write.changes)
+        """One ask inside the batch, in a savepoint of its own: its failure undoes only it.
+
+        The savepoint is the connection's, not the ORM session's, and nothing is flushed inside
+        it: the question's insert is the only write it holds. The session row and the journal
+        rows of the whole batch are written once, at commit (one `UPDATE`, one `INSERT`).
+        """
+        mark = write.mark()
+        connection = await write.session.connection()
         try:
-            async with write.session.begin_nested():
-                return await self._new_questions.write(write, request)
-        except PresessionError as error:  # raised before it wrote anything
+            with write.session.no_autoflush:
+                async with connection.begin_nested():
+                    return await self._new_questions.write(write, request)
+        except PresessionError as error:  # a refusal: the savepoint undid whatever it wrote
+            write.undo_to(mark)
             return error
         except Exception:
             log.exception("live room: a question failed; the others of its batch go on")
-            # The savepoint is undone; so is what this ask did to the session's counters.
-            del write.changes[changes:]
-            await write.session.refresh(write.country_session)
+            # The savepoint undid its insert; this forgets what it did to the counters.
+            write.undo_to(mark)
             return _unavailable()
 
     async def withdraw(self, principal: Principal, question_id: object) -> dict[str, Any]:
@@ -285,14 +295,22 @@ class LiveRoom:
     # -- plumbing --------------------------------------------------------------------------
 
     async def _session_of(self, question_id: object) -> int:
+        """The session of a question (checked again inside the write, under its lock)."""
         if not is_id(question_id):
             raise Invalid("'question' is a question id.")
+        assert isinstance(question_id, int), "is_id"
+        known = self._question_sessions.get(question_id)
+        if known is not None:
+            return known
         async with self._database.read() as session:
             session_id = await session.scalar(
                 select(Question.country_session_id).where(Question.id == question_id)
             )
         if session_id is None:
             raise NotFound("No such question.")
+        if len(self._question_sessions) >= _KNOWN_QUESTIONS:
+            self._question_sessions.clear()
+        self._question_sessions[question_id] = session_id
         return session_id
 
     def write(self, session_id: int) -> AbstractAsyncContextManager[SessionWrite]:
@@ -314,6 +332,7 @@ class LiveRoom:
                         raise NotFound("No such session.")
                     write = SessionWrite(session, country_session, utcnow())
                     yield write
+                    await write.write_journal()
             except IntegrityError as error:
                 raise Conflict("That change collided with another; try again.") from error
             try:

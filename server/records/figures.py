@@ -7,6 +7,8 @@ What counts (docs/architecture.md, "Event figures"):
   invited without one has no scope, and counts as `unknown`.
 - a *question* is every question a delegate asked, whatever became of it; `asked` is their
   number and each status is counted apart (they add up to `asked`).
+- a *recommendation* is every item on a speaker's list, whatever became of the statement;
+  `by_theme` counts them per UPR theme (every theme present), and each session its own.
 Every kind, scope and status is present, zero or not, so that a table or chart never has to
 guess at a missing key. Counting is done by the database (GROUP BY), one query per figure.
 """
@@ -29,20 +31,24 @@ from server.models import (
     OrganisationKind,
     Question,
     QuestionStatus,
+    Recommendation,
     Scope,
     Statement,
 )
+from server.recommendations.themes import THEMES
 
 UNKNOWN_SCOPE = "unknown"
 
 
 async def event_figures(session: AsyncSession, event_id: int) -> dict[str, Any]:
-    """Speakers by kind and scope, questions per session and per mission, for one event."""
+    """Speakers by kind and scope, questions per session and per mission, recommendations per
+    theme and per session, for one event."""
     event = await session.get(Event, event_id)
     if event is None:
         raise NotFound("No such event.")
     questions_by_session = await _questions_by_session(session, event_id)
     speakers_by_session = await _speakers_by_session(session, event_id)
+    recommendations_by_session = await _recommendations_by_session(session, event_id)
     sessions = (
         await session.execute(
             select(CountrySession.id, CountrySession.country, CountrySession.phase)
@@ -54,6 +60,7 @@ async def event_figures(session: AsyncSession, event_id: int) -> dict[str, Any]:
         "event": {"id": event.id, "name": event.name},
         "speakers": await _speakers(session, event_id),
         "questions": _total(questions_by_session.values()),
+        "recommendations": await _recommendations(session, event_id),
         "sessions": [
             {
                 "id": row.id,
@@ -62,6 +69,7 @@ async def event_figures(session: AsyncSession, event_id: int) -> dict[str, Any]:
                 "phase": row.phase.value,
                 "speakers": speakers_by_session.get(row.id, 0),
                 "questions": questions_by_session.get(row.id, _no_questions()),
+                "recommendations": recommendations_by_session.get(row.id, 0),
             }
             for row in sessions
         ],
@@ -104,6 +112,31 @@ async def _speakers(session: AsyncSession, event_id: int) -> dict[str, Any]:
 async def _speakers_by_session(session: AsyncSession, event_id: int) -> dict[int, int]:
     rows = await session.execute(
         select(Statement.country_session_id, func.count(Statement.id))
+        .join(Statement.country_session)
+        .where(_of_event(event_id))
+        .group_by(Statement.country_session_id)
+    )
+    return dict(rows.all())
+
+
+async def _recommendations(session: AsyncSession, event_id: int) -> dict[str, Any]:
+    rows = await session.execute(
+        select(Recommendation.theme, func.count(Recommendation.id))
+        .join(Statement, Recommendation.statement_id == Statement.id)
+        .join(Statement.country_session)
+        .where(_of_event(event_id))
+        .group_by(Recommendation.theme)
+    )
+    by_theme = dict.fromkeys(THEMES, 0)
+    for theme, count in rows:
+        by_theme[theme] = by_theme.get(theme, 0) + count
+    return {"total": sum(by_theme.values()), "by_theme": by_theme}
+
+
+async def _recommendations_by_session(session: AsyncSession, event_id: int) -> dict[int, int]:
+    rows = await session.execute(
+        select(Statement.country_session_id, func.count(Recommendation.id))
+        .join(Recommendation, Recommendation.statement_id == Statement.id)
         .join(Statement.country_session)
         .where(_of_event(event_id))
         .group_by(Statement.country_session_id)

@@ -37,6 +37,8 @@ def record_page_html(record: dict[str, Any], language: str) -> str:
                 for s, st in zip(record["speakers"], record["statements"], strict=True)
             ],
         ),
+        f"<h2>{escape(texts['recommendations'])}</h2>",
+        _recommendations(record["recommendations"], texts),
         f"<h2>{escape(texts['questions'])}</h2>",
         _questions(record["questions"], texts),
         f"<h2>{escape(texts['attendance'])}</h2>",
@@ -64,6 +66,25 @@ def record_page_html(record: dict[str, Any], language: str) -> str:
         .replace("DIR", direction(language))
         .replace("TITLE", escape(texts["title"]))
         .replace("BODY", "\n".join(parts))
+    )
+
+
+def _recommendations(recommendations: list[dict[str, Any]], texts: dict[str, str]) -> str:
+    headings = ("organisation", "number", "recommendation", "theme", "previous_cycle")
+    return _table(
+        texts["recommendations"],
+        (*(texts[heading] for heading in headings), texts["missions_intending"]),
+        [
+            (
+                r["organisation"],
+                r["number"],
+                r["text"],
+                texts.get(f"theme_{r['theme']}", r["theme_name"]),
+                r["previous"],
+                r["missions_intending"],
+            )
+            for r in recommendations
+        ],
     )
 
 

@@ -25,10 +25,12 @@ from server.models import (
     Person,
     QaRecording,
     Question,
+    Recommendation,
     SessionUpdate,
     Statement,
     utcnow,
 )
+from server.recommendations.themes import THEMES
 from server.records.stage import qa_recording, stage_history
 from server.times import iso
 
@@ -107,6 +109,7 @@ async def session_record(
     recording = await session.scalar(
         select(QaRecording).where(QaRecording.country_session_id == country_session_id)
     )
+    recommendations = await _recommendations(session, list(statements))
     sur = country_session.country
     record = {
         "record": "UPR pre-session",
@@ -151,6 +154,7 @@ async def session_record(
             }
             for statement in statements
         ],
+        "recommendations": recommendations,
         "questions": [_question(question, sur) for question in questions],
         "attendance": _attendance(stays, now),
         "stage": {
@@ -163,6 +167,38 @@ async def session_record(
         },
     }
     return with_digest(record)
+
+
+async def _recommendations(
+    session: AsyncSession, statements: list[Statement]
+) -> list[dict[str, Any]]:
+    """Every speaker's recommendations in screening order, with how many missions intend to
+    raise each (which ones is for the organisers' screen, not for a record that may be
+    published)."""
+    by_id = {statement.id: statement for statement in statements}
+    rows = (
+        await session.scalars(
+            select(Recommendation)
+            .where(Recommendation.statement_id.in_(by_id))
+            .options(selectinload(Recommendation.intents))
+        )
+    ).all()
+    ordered = sorted(
+        rows, key=lambda r: (by_id[r.statement_id].position, r.statement_id, r.position)
+    )
+    return [
+        {
+            "statement": item.statement_id,
+            "organisation": by_id[item.statement_id].organisation.name,
+            "number": item.position,
+            "text": item.text,
+            "theme": item.theme,
+            "theme_name": THEMES.get(item.theme, item.theme),
+            "previous": item.previous,
+            "missions_intending": len(item.intents),
+        }
+        for item in ordered
+    ]
 
 
 def _question(question: Question, state_under_review: str) -> dict[str, Any]:

@@ -24,6 +24,10 @@ CSV_COLUMNS = (
     "text_as_edited", "status", "rejection_reason", "asked_at", "on_air_at", "answered_at",
     "rejected_at", "withdrawn_at", "written_answers",
 )  # fmt: skip
+RECOMMENDATION_COLUMNS = (
+    "organisation", "number", "text", "theme", "theme_name", "previous", "missions_intending",
+)  # fmt: skip
+CSV_TABLES = {"questions": CSV_COLUMNS, "recommendations": RECOMMENDATION_COLUMNS}
 
 
 async def _record(request: web.Request) -> dict[str, Any]:
@@ -47,18 +51,24 @@ async def figures(request: web.Request) -> web.Response:
 
 @routes.get(r"/api/sessions/{session_id:\d+}/record.csv", name="record.csv")
 async def record_csv(request: web.Request) -> web.Response:
-    """The questions, a row each (the other parts of the record are in the JSON and the page)."""
+    """The questions, a row each; `?table=recommendations`: the recommendations, a row each
+    (the other parts of the record are in the JSON and the page)."""
+    table = request.query.get("table", "questions")
+    if table not in CSV_TABLES:
+        raise Invalid("'table' is questions or recommendations.", field="table")
     record = await _record(request)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for question in record["questions"]:
-        answers = " | ".join(
-            f"{a['organisation']}: {a['text']}" for a in question["written_answers"]
-        )
-        row = {**question, "written_answers": answers}
-        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
-    name = f"record-{record['session']['country']}-{record['session']['id']}.csv"
+    writer.writerow(CSV_TABLES[table])
+    for row in record[table]:
+        if table == "questions":
+            answers = " | ".join(
+                f"{a['organisation']}: {a['text']}" for a in row["written_answers"]
+            )
+            row = {**row, "written_answers": answers}
+        writer.writerow([_cell(row[column]) for column in CSV_TABLES[table]])
+    suffix = "" if table == "questions" else f"-{table}"
+    name = f"record-{record['session']['country']}-{record['session']['id']}{suffix}.csv"
     return web.Response(
         text=out.getvalue(),
         content_type="text/csv",

@@ -361,6 +361,9 @@ def _check_jsep(message: dict[str, Any], request: object, seat: rights.Seat) -> 
         and rights.offers_video(message["jsep"])
     ):
         raise rights.Refused("The floor is sound only: speak without the camera.")
+    if request in ("publish", "configure") and rights.audio_outside_mid_zero(message["jsep"]):
+        # Our pages send the microphone first (mid "0"), which is what a mute drops.
+        raise rights.Refused("Send the microphone as the offer's first stream (mid 0).")
 
 
 def _reconnecting() -> web.HTTPServiceUnavailable:

@@ -172,6 +172,21 @@ def offers_video(jsep: object) -> bool:
     )
 
 
+def audio_outside_mid_zero(jsep: object) -> bool:
+    """Whether an SDP offer sends audio in a section whose `mid` is not "0": a moderator's
+    mute tells Janus to drop the audio of mid "0", so sound anywhere else would go unmuted."""
+    if not isinstance(jsep, Mapping) or not isinstance(jsep.get("sdp"), str):
+        return False
+    sections = jsep["sdp"].replace("\r\n", "\n").split("\nm=")[1:]
+    for section in sections:
+        lines = section.split("\n")
+        if not lines[0].startswith("audio ") or lines[0].startswith("audio 0 "):
+            continue
+        if "a=mid:0" not in (line.strip() for line in lines[1:]):
+            return True
+    return False
+
+
 def check_message(
     body: Mapping[str, Any], handle: Handle | None, seat: Seat
 ) -> tuple[dict[str, Any], Handle | None]:

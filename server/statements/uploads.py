@@ -29,12 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.db import Database
-from server.deadlines import due_at
+from server.deadlines import check_statement_open
 from server.errors import (
     BadRequest,
     ChecksumMismatch,
     Conflict,
-    Forbidden,
     Gone,
     NotFound,
     TooLarge,
@@ -324,12 +323,8 @@ def _write(handle: BinaryIO, block: list[bytes], digest: hashlib._Hash | None) -
 
 
 def _check_deadline(statement: Statement, principal: Principal, now: datetime) -> None:
-    deadline = due_at(statement.deadline, statement.country_session.event.statement_deadline)
-    if deadline is not None and now > deadline and not principal.is_organiser:
-        raise Forbidden(
-            "The deadline for statements has passed; ask the organisers.",
-            code="deadline_passed",
-        )
+    event_deadline = statement.country_session.event.statement_deadline
+    check_statement_open(statement.deadline, event_deadline, now, organiser=principal.is_organiser)
 
 
 def _status(upload: Upload, offset: int, *, complete: bool | None = None) -> UploadStatus:

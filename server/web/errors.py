@@ -48,6 +48,11 @@ def error_response(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
+def domain_error_response(error: errors.PresessionError) -> web.Response:
+    """The error's code and message, and the `field` it is about when it names one."""
+    return web.json_response({"error": error.as_dict()}, status=status_of(error))
+
+
 def status_of(error: errors.PresessionError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
@@ -60,7 +65,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except errors.PresessionError as error:
-        return error_response(status_of(error), error.code, error.message)
+        return domain_error_response(error)
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -35,6 +35,7 @@ ANYONE: frozenset[Role] | None = None
 SIGNED_IN = frozenset(Role)
 ORGANISERS = ORGANISER_ROLES
 SPEAKERS = frozenset({Role.SPEAKER}) | ORGANISER_ROLES
+DELEGATES = frozenset({Role.DELEGATE})
 
 
 class StatementAccess(enum.Enum):
@@ -106,6 +107,13 @@ PERMISSIONS: Mapping[str, Rule] = {
     "captions.put": Rule(SPEAKERS, statement=OWNER),
     "statements.consent": Rule(SPEAKERS, statement=OWNER),
     "statements.deadline": Rule(ORGANISERS, statement=PARTICIPANT),
+    "recommendations.get": Rule(SPEAKERS, statement=OWNER),
+    "recommendations.put": Rule(SPEAKERS, statement=OWNER),
+    "recommendations.delete": Rule(SPEAKERS, statement=OWNER),
+    "recommendations.session": Rule(SIGNED_IN, in_session=True),
+    # The recommendation's session and visibility are checked by the recommendations service.
+    "recommendations.mark": Rule(DELEGATES),
+    "recommendations.unmark": Rule(DELEGATES),
     "media.file": Rule(SIGNED_IN, statement=PARTICIPANT),
     "media.qa_recording": Rule(SIGNED_IN, in_session=True),
     "playlist": Rule(SIGNED_IN, in_session=True),

@@ -21,7 +21,7 @@ SESSION = 4
 RAW_KEY = re.compile(
     r"\b(?:page|account|role|connection|notice|error|phase|home|room|question|status|announce|"
     r"player|speaker|statement|state|review|moderator|playlist|screening|counters|apply|"
-    r"applications|consent|kind|scope|decision|figures|stage)\.[a-z_]+\b"
+    r"applications|consent|kind|scope|decision|figures|stage|recommendations|recommendation)\.[a-z_]+\b"
 )
 
 

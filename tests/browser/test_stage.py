@@ -68,6 +68,68 @@ def wait_for_picture(screen: Screen, name: str) -> None:
     assert video.evaluate("v => v.currentTime") > before
 
 
+# Messages by which a page leaves the stage itself: a page that ignores the floor's end drops them.
+LEAVING = re.compile(r'"request"\s*:\s*"(unpublish|leave)"|"janus"\s*:\s*"(hangup|detach|destroy)"')
+
+
+def keep_publishing(screen: Screen) -> None:
+    """Make this page a browser that ignores the floor being taken back: its peer connections
+    and tracks are never closed or stopped, and it never tells Janus it leaves."""
+    screen.page.evaluate(
+        """() => {
+          window.__kept = {
+            close: RTCPeerConnection.prototype.close,
+            stop: MediaStreamTrack.prototype.stop,
+            replaceTrack: RTCRtpSender.prototype.replaceTrack,
+            removeTrack: RTCPeerConnection.prototype.removeTrack,
+          };
+          window.__sending = [];
+          RTCPeerConnection.prototype.close = function () { window.__sending.push(this); };
+          MediaStreamTrack.prototype.stop = function () {};
+          RTCRtpSender.prototype.replaceTrack = async function () {};
+          RTCPeerConnection.prototype.removeTrack = function () {};
+        }"""
+    )
+
+    def drop_leaving(route: Any) -> None:
+        if LEAVING.search(route.request.post_data or ""):
+            route.abort()
+        else:
+            route.continue_()
+
+    screen.page.route("**/stage/janus**", drop_leaving)
+
+
+def stop_ignoring(screen: Screen) -> None:
+    screen.page.unroute("**/stage/janus**")
+    screen.page.evaluate(
+        """() => {
+          RTCPeerConnection.prototype.close = window.__kept.close;
+          MediaStreamTrack.prototype.stop = window.__kept.stop;
+          RTCRtpSender.prototype.replaceTrack = window.__kept.replaceTrack;
+          RTCPeerConnection.prototype.removeTrack = window.__kept.removeTrack;
+          for (const pc of window.__sending) pc.close();
+        }"""
+    )
+
+
+def wait_for_sound(screen: Screen, name: str) -> None:
+    """The tile of `name` plays that person's sound: its element holds a live audio track and
+    its time advances (on a sound-only page, where no picture comes)."""
+    media = tile(screen, name).locator("video")
+    expect(media).to_have_count(1, timeout=20_000)
+    media.evaluate(
+        "v => new Promise((done, fail) => { const t0 = Date.now(); (function check() {"
+        " const live = (v.srcObject?.getAudioTracks() ?? []).some((a) => a.readyState === 'live');"
+        " if (live && v.currentTime > 0) done();"
+        " else if (Date.now() - t0 > 20000) fail(new Error('no sound'));"
+        " else setTimeout(check, 200); })(); })"
+    )
+    before = media.evaluate("v => v.currentTime")
+    time.sleep(1)
+    assert media.evaluate("v => v.currentTime") > before
+
+
 def kill_janus(demo: Demo) -> None:
     """Kill the Janus the server started (its pid is in the server's log)."""
     log = (demo.data_dir / "server.log").read_text(encoding="utf-8")
@@ -178,6 +240,15 @@ def test_the_stage_end_to_end(
     expect(tile(asker, organisation)).to_have_class(re.compile(r"\baddressed\b"))
     wait_for_picture(moderator, organisation)
 
+    # A delegate who arrives while the stage is live gets it at once.
+    arrived = time.monotonic()
+    late = open_screen(demo.delegate(SESSION, 3)["token"])
+    wait_for_picture(late, organisation)
+    print(f"late joiner: the speaker's picture {time.monotonic() - arrived:.2f} s after the link")
+    assert time.monotonic() - arrived < 15
+    wait_for_growth(late, "videoBytes")  # a second delegate receiving the speaker's video
+    late.page.context.close()
+
     # Sound only: the speaker is heard, and no video is received at all.
     wait_for_growth(listener, "audioBytes")
     listener_data = stage_data(listener)
@@ -194,7 +265,9 @@ def test_the_stage_end_to_end(
     expect(prompt).to_contain_text("Your delegation has the floor")
     expect(asker.page.get_by_role("button", name="Speak")).to_be_focused()
     expect(listener.page.locator("#floor")).to_be_hidden()  # only the floor's delegation
-    asker.page.get_by_role("button", name="Speak").click()
+    # By keyboard: the prompt puts the focus on Speak.
+    expect(asker.page.get_by_role("button", name="Speak")).to_be_focused()
+    asker.page.keyboard.press("Enter")
     expect(asker.page.locator("#stage-me-message")).to_have_text("You are live on the stage.")
 
     # The others receive the delegate: seen by the speaker and the moderator, heard by all.
@@ -203,6 +276,7 @@ def test_the_stage_end_to_end(
     wait_for_picture(moderator, asker_name)
     expect(tile(listener, asker_name)).to_be_visible(timeout=20_000)
     expect(tile(listener, asker_name)).to_contain_text("A la parole")
+    wait_for_sound(listener, asker_name)  # the delegate's own sound, not only the speaker's
     wait_for_growth(listener, "audioBytes")
     assert stage_data(listener)["videoTracks"] == "0"
     expect(tile(moderator, asker_name)).to_have_class(re.compile(r"\bhas-floor\b"))
@@ -229,11 +303,21 @@ def test_the_stage_end_to_end(
     )
     expect(tile(listener, organisation)).to_contain_text("Micro coupé")
 
-    # The moderator takes the floor back: the delegate's publisher is gone from every screen.
+    # The moderator takes the floor back from a browser that ignores it (it neither unpublishes
+    # nor stops sending): the server kicks its publisher, gone from every screen within 2 s.
+    keep_publishing(asker)
+    kicks = (demo.data_dir / "server.log").read_text().count("kicked from room")
+    taken_back = time.monotonic()
     floor.get_by_role("button", name="Take the floor back").click()
+    expect(tile(listener, asker_name)).to_have_count(0, timeout=2_000)
+    cut_after = time.monotonic() - taken_back
+    for screen in (moderator, speaker):
+        expect(tile(screen, asker_name)).to_have_count(0, timeout=2_000)
+    # Cut by the server, not by the page: the round kicked its publisher.
+    assert (demo.data_dir / "server.log").read_text().count("kicked from room") > kicks
+    print(f"floor taken back from a browser that ignores it: cut after {cut_after:.2f} s")
+    stop_ignoring(asker)
     expect(asker.page.locator("#stage-me-message")).to_contain_text("The floor was taken back")
-    for screen in (moderator, speaker, listener):
-        expect(tile(screen, asker_name)).to_have_count(0, timeout=10_000)
     expect(moderator.page.locator("#stage-people")).not_to_contain_text(asker_name)
     expect(tile(asker, organisation)).to_be_visible()  # and watches on
     asker.shot(artifacts, "stage-delegate-after-the-floor")

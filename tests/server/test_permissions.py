@@ -20,6 +20,7 @@ SIGNED_IN = ALL - {"anonymous"}
 IN_SESSION = frozenset({"admin", "moderator", "speaker", "delegate"})
 ORGANISERS = frozenset({"admin", "moderator"})
 OWNERS = frozenset({"admin", "moderator", "speaker"})  # the statement's speaker, organisers
+DELEGATES = frozenset({"delegate", "other_delegate"})
 
 # (route name, method, path, JSON body, callers allowed). {s} is the Belgium session every
 # caller but `other_delegate` belongs to; {e} the event everyone belongs to; {t} a valid
@@ -70,6 +71,14 @@ EXPECTED = [
     ("captions.put", "PUT", "/api/statements/{st}/captions/en", {}, OWNERS),
     ("statements.consent", "PUT", "/api/statements/{st}/consent", {}, OWNERS),
     ("statements.deadline", "PUT", "/api/statements/{st}/deadline", {}, ORGANISERS),
+    ("recommendations.get", "GET", "/api/statements/{st}/recommendations", None, OWNERS),
+    ("recommendations.put", "PUT", "/api/statements/{st}/recommendations", {}, OWNERS),
+    ("recommendations.delete", "DELETE", "/api/statements/{st}/recommendations", None, OWNERS),
+    ("recommendations.session", "GET", "/api/sessions/{s}/recommendations", None, IN_SESSION),
+    # Which recommendations a delegate may mark is the service's (404 for any other):
+    # tests/server/recommendations/.
+    ("recommendations.mark", "PUT", "/api/recommendations/1/intent", None, DELEGATES),
+    ("recommendations.unmark", "DELETE", "/api/recommendations/1/intent", None, DELEGATES),
     ("media.file", "GET", "/media/statements/{st}/v1/master.m3u8", None, IN_SESSION),
     ("media.qa_recording", "GET", "/media/sessions/{s}/qa/v1/master.m3u8", None, IN_SESSION),
     ("playlist", "GET", "/api/sessions/{s}/playlist", None, IN_SESSION),

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
 
 from server.keys import DATABASE, LIVE_ROOM
@@ -231,3 +232,82 @@ async def test_asks_are_answered_even_when_their_worker_is_stopped(
         assert retry["question"]["text"] == f"Q{n}"
     snapshot = (await moderator.ok("join", {"session": session}))["snapshot"]
     assert len(snapshot["questions"]) == 3
+
+
+async def test_a_batch_writes_its_journal_and_session_row_once(
+    client: TestClient,  # type: ignore[type-arg]
+    live: Connect,
+    seeded: Seed,
+    delegates: Delegates,
+) -> None:
+    """Each statement is a hop to the database's thread: a batch of asks writes the session row
+    and its journal rows once, whatever its size; a question costs its savepoint, the author's
+    figures and its insert."""
+    session = seeded.session_id
+    moderator = await live("moderator")
+    *innocents, warm_up = [await live(token) for token in await delegates(*INNOCENT, "PT")]
+    await moderator.ok("phase", {"session": session, "phase": "screening"})
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = client.server.app[DATABASE].engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        asks = [
+            (asker, {"session": session, "client_id": "q", "text": f"From {country}"})
+            for asker, country in zip(innocents, INNOCENT, strict=True)
+        ]
+        answers = await one_batch(client, session, asks, warm_up)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    assert all(answer["ok"] for answer in answers), answers
+    batch = statements[len(statements) - statements[::-1].index("BEGIN IMMEDIATE") :]
+    writes = [
+        s.split("(")[0].split(" SET")[0].strip()
+        for s in batch
+        if s.startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == [
+        *(["INSERT INTO questions"] * 4),
+        "INSERT INTO session_updates",
+        "UPDATE country_sessions",
+    ]
+    per_question = [s for s in batch if s.startswith(("SAVEPOINT", "SELECT max(questions.id)"))]
+    assert len(per_question) == 8
+    snapshot = (await moderator.ok("join", {"session": session}))["snapshot"]
+    assert snapshot["version"] == 1 + 1 + 4  # the phase, the warm-up, four questions
+
+
+async def test_a_moderator_action_reads_only_what_it_changes(
+    client: TestClient,  # type: ignore[type-arg]
+    live: Connect,
+    seeded: Seed,
+    delegates: Delegates,
+) -> None:
+    """The session of a question is read once (a question never moves): later actions on it
+    go straight to the session's write."""
+    session = seeded.session_id
+    moderator = await live("moderator")
+    [asker] = [await live(token) for token in await delegates("BR")]
+    await moderator.ok("phase", {"session": session, "phase": "qa"})
+    ask = {"session": session, "client_id": "m", "text": "Moderated"}
+    question = (await asker.ok("ask", ask))["question"]["id"]
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = client.server.app[DATABASE].engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for action in ("approve", "on_air", "answered"):
+            await moderator.ok("moderate", {"question": question, "action": action})
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    lookups = [s for s in statements if s.startswith("SELECT questions.country_session_id")]
+    assert len(lookups) == 1
+    assert statements.count("BEGIN IMMEDIATE") == 3
+    elsewhere = await moderator.call("moderate", {"question": question + 1000, "action": "approve"})
+    assert elsewhere["error"]["code"] == "not_found"

@@ -152,9 +152,12 @@ async def test_an_event_without_speakers_or_questions_has_zeros(
             "phase": "scheduled",
             "speakers": 0,
             "questions": NO_QUESTIONS,
+            "recommendations": 0,
         }
     ]
     assert figures["missions"] == []
+    assert figures["recommendations"]["total"] == 0
+    assert set(figures["recommendations"]["by_theme"].values()) == {0}
 
 
 async def test_only_the_events_organisers_see_its_figures(

@@ -6,7 +6,16 @@ from sqlalchemy import select
 
 from server.db import Database
 from server.identity.service import Identity
-from server.models import OrganisationKind, Person, Question, QuestionStatus, Role, Scope
+from server.models import (
+    OrganisationKind,
+    Person,
+    Question,
+    QuestionStatus,
+    Recommendation,
+    Role,
+    Scope,
+)
+from server.recommendations.themes import THEMES
 from server.records.figures import event_figures
 from server.settings import Settings
 from tests.factories import add_organisation, seed
@@ -56,3 +65,29 @@ async def test_counts_on_each_engine(database: Database, settings: Settings) -> 
         ("Permanent Mission of France", 3),
         ("Permanent Mission of Japan", 3),
     ]
+
+
+async def test_recommendations_per_theme_and_per_session_on_each_engine(
+    database: Database, settings: Settings
+) -> None:
+    seeded = await seed(database, Identity(database, settings.secret, settings.login_days))
+    other_statement = await add_organisation(
+        database, seeded.event_id, seeded.other_session_id, "Danish NHRI", OrganisationKind.NHRI,
+        Scope.NATIONAL,
+    )  # fmt: skip
+    themes = {seeded.statement_id: ["torture", "torture", "lgbti"], other_statement: ["torture"]}
+    async with database.write() as session:
+        for statement_id, listed in themes.items():
+            session.add_all(
+                Recommendation(statement_id=statement_id, position=n, text="R.", theme=theme)
+                for n, theme in enumerate(listed, start=1)
+            )
+
+    async with database.read() as session:
+        figures = await event_figures(session, seeded.event_id)
+
+    assert figures["recommendations"]["total"] == 4
+    by_theme = figures["recommendations"]["by_theme"]
+    assert set(by_theme) == set(THEMES)  # every theme, zero or not
+    assert (by_theme["torture"], by_theme["lgbti"], by_theme["womens_rights"]) == (3, 1, 0)
+    assert [row["recommendations"] for row in figures["sessions"]] == [3, 1]

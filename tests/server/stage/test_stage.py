@@ -254,6 +254,84 @@ async def test_the_browser_path_checks_every_request(
     await delegate.close()
 
 
+def _offer(*sections: tuple[str, str]) -> dict[str, str]:
+    sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n" + "".join(
+        f"m={kind} 9 UDP/TLS/RTP/SAVPF 96\r\na=sendonly\r\na=mid:{mid}\r\n"
+        for kind, mid in sections
+    )
+    return {"type": "offer", "sdp": sdp}
+
+
+async def _joined_participant(
+    client: Client, headers: dict[str, str], seat: dict[str, Any]
+) -> tuple[int, int]:
+    """A Janus handle joined to the seat's room as its participant, through our path."""
+    session, handle = await _attach(client, headers)
+    body = {
+        "request": "join",
+        "ptype": "publisher",
+        "room": seat["room"],
+        "id": seat["participants"][0],
+        "token": seat["token"],
+    }
+    acked = await _janus(
+        client, headers, f"/{session}/{handle}", {"janus": "message", "body": body}
+    )
+    assert acked["janus"] == "ack", acked
+    for _ in range(20):
+        for event in await _events(client, headers, session):
+            if event and event.get("plugindata", {}).get("data", {}).get("videoroom") == "joined":
+                return session, handle
+    raise AssertionError("Janus never said the participant joined")
+
+
+async def test_offers_that_would_pass_a_sound_only_floor_or_a_mute_are_refused(
+    client: Client, seeded: Seed, live: Connect, login: Callable[[str], Awaitable[str]]
+) -> None:
+    """A moderator's mute drops the sound of mid "0", and a sound-only floor takes no camera:
+    a browser that offers otherwise is refused before Janus."""
+    session_id = seeded.session_id
+    moderator = await _live_stage(live, seeded)
+    speaker_bearer = await login(seeded.tokens["speaker"])
+    speaker = LiveClient(str(client.server.make_url("/")), speaker_bearer)
+    await speaker.connect()
+    seat = (await speaker.ok("stage_pass", {"session": session_id}))["pass"]
+    headers = {"Authorization": f"Bearer {speaker_bearer}"}
+    session, handle = await _joined_participant(client, headers, seat)
+    for sections in ([("video", "0"), ("audio", "1")], [("audio", "0"), ("audio", "2")]):
+        refused = await _janus(
+            client, headers, f"/{session}/{handle}",
+            {"janus": "message", "body": {"request": "publish"}, "jsep": _offer(*sections)},
+        )  # fmt: skip
+        assert refused["error"]["code"] == 403, (sections, refused)
+        assert "mid 0" in refused["error"]["reason"]
+
+    delegate_bearer = await login(seeded.tokens["delegate"])
+    delegate = LiveClient(str(client.server.make_url("/")), delegate_bearer)
+    await delegate.connect()
+    asked = await delegate.ok(
+        "ask", {"session": session_id, "client_id": "sound-1", "text": "Sound only?", "to": None}
+    )
+    question = asked["question"]["id"]
+    await moderator.ok("moderate", {"question": question, "action": "approve"})
+    await moderator.ok("moderate", {"question": question, "action": "on_air"})
+    await moderator.ok("stage", {"session": session_id, "action": "give_floor", "video": False})
+    seat = (await delegate.ok("stage_pass", {"session": session_id}))["pass"]
+    assert seat["may_publish"] is True
+    assert seat["video"] is False
+    headers = {"Authorization": f"Bearer {delegate_bearer}"}
+    session, handle = await _joined_participant(client, headers, seat)
+    refused = await _janus(
+        client, headers, f"/{session}/{handle}",
+        {"janus": "message", "body": {"request": "publish"},
+         "jsep": _offer(("audio", "0"), ("video", "1"))},
+    )  # fmt: skip
+    assert refused["error"]["code"] == 403, refused
+    assert "sound only" in refused["error"]["reason"]
+    await speaker.close()
+    await delegate.close()
+
+
 async def test_a_recording_change_janus_did_not_take_is_sent_again(
     client: Client, seeded: Seed, live: Connect, login: Callable[[str], Awaitable[str]]
 ) -> None:

@@ -69,6 +69,7 @@ def test_clean_text_refuses(raw: object, code: str) -> None:
     with pytest.raises(Invalid) as caught:
         clean_text(raw, field="text", max_length=10)
     assert caught.value.code == code
+    assert caught.value.as_dict()["field"] == "text"  # the error names what it is about
 
 
 def test_length_counts_after_trimming() -> None:

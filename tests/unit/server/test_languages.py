@@ -11,6 +11,7 @@ import pytest
 from server.countries import country_name
 from server.languages import LANGUAGES, direction, known, requested
 from server.mail import messages
+from server.recommendations.themes import THEMES
 from server.records.page_texts import TEXTS
 
 
@@ -96,3 +97,9 @@ def test_a_mail_in_an_unknown_language_is_in_english() -> None:
     )  # fmt: skip
     assert mail.subject == "Application received: Pre"
     assert mail.text.startswith("Dear Ana,")
+
+
+def test_the_record_names_every_upr_theme_in_every_language() -> None:
+    for language in LANGUAGES:
+        named = {key.removeprefix("theme_") for key in TEXTS[language] if key.startswith("theme_")}
+        assert named == set(THEMES), language

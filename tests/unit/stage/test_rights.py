@@ -166,6 +166,25 @@ def test_a_video_offer_is_told_from_a_sound_only_one() -> None:
     assert not rights.offers_video({"sdp": 5})
 
 
+def test_sound_outside_mid_zero_is_told_apart_so_that_a_mute_drops_all_of_it() -> None:
+    def offer(*sections: str) -> dict[str, str]:
+        return {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" + "".join(sections)}
+
+    audio = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\na=mid:{mid}\r\n"
+    video = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:{mid}\r\n"
+    assert not rights.audio_outside_mid_zero(offer(audio.format(mid=0), video.format(mid=1)))
+    assert not rights.audio_outside_mid_zero(offer(video.format(mid=0)))  # no sound at all
+    assert rights.audio_outside_mid_zero(offer(video.format(mid=0), audio.format(mid=1)))
+    assert rights.audio_outside_mid_zero(offer(audio.format(mid="a")))
+    assert rights.audio_outside_mid_zero(offer(audio.format(mid=0), audio.format(mid=2)))
+    assert rights.audio_outside_mid_zero(offer(audio.format(mid="00")))
+    # A rejected section (port 0) sends nothing, whatever its mid.
+    rejected = "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\na=mid:3\r\n"
+    assert not rights.audio_outside_mid_zero(offer(audio.format(mid=0), rejected))
+    assert not rights.audio_outside_mid_zero(None)
+    assert not rights.audio_outside_mid_zero({"sdp": 5})
+
+
 def test_only_the_q_and_a_of_a_recorded_stage_is_recorded_and_speakers_only_by_choice() -> None:
     for role in Role:
         assert not rights.may_record(role, Phase.QA, recorded=False, consents=True)

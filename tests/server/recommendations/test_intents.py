@@ -1,0 +1,166 @@
+"""Delegates mark the recommendations their mission intends to raise: per mission, idempotent,
+and seen by each role as it may (through the real app, with a really approved statement)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server.keys import DATABASE, IDENTITY
+from server.models import Phase
+from tests.clips import Clips
+from tests.factories import Seed
+from tests.server.recommendations.helpers import (
+    LIST,
+    Client,
+    another_delegate,
+    approved,
+    put_list,
+    session_list,
+    set_phase,
+    sign_in,
+)
+
+Bearer = Callable[[str], Awaitable[dict[str, str]]]
+
+
+async def intent(client: Client, method: str, headers: dict[str, str], item: int) -> Any:
+    response = await client.request(method, f"/api/recommendations/{item}/intent", headers=headers)
+    return response.status, await response.json()
+
+
+def recommendations(listing: dict[str, Any]) -> list[dict[str, Any]]:
+    return [item for group in listing["organisations"] for item in group["recommendations"]]
+
+
+async def test_a_mission_marks_once_and_each_role_sees_what_it_may(
+    client: Client, seeded: Seed, bearer: Bearer, clips: Clips
+) -> None:
+    app = client.server.app
+    speaker, moderator, delegate = (
+        await bearer("speaker"),
+        await bearer("moderator"),
+        await bearer("delegate"),
+    )
+    _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
+    first, second = (item["id"] for item in saved["items"])
+    await approved(client, speaker, moderator, seeded.statement_id, clips)
+    colleague = await sign_in(
+        client, await another_delegate(app[DATABASE], app[IDENTITY], seeded, "FR")
+    )
+    brazil = await sign_in(
+        client, await another_delegate(app[DATABASE], app[IDENTITY], seeded, "BR")
+    )
+
+    listing = await session_list(client, delegate, seeded.session_id)
+    [group] = listing["organisations"]
+    assert group["organisation"]["name"] == "Ligue des droits humains"
+    assert [item["ours"] for item in group["recommendations"]] == [False, False]
+    assert all(
+        "missions" not in item and "intending" not in item for item in recommendations(listing)
+    )
+
+    # Twice by one delegate, once by a colleague of the same mission: one mark.
+    for headers in (delegate, delegate, colleague):
+        assert await intent(client, "PUT", headers, first) == (
+            200,
+            {"recommendation": first, "ours": True},
+        )
+    assert (await intent(client, "PUT", brazil, first))[0] == 200
+    assert [
+        i["ours"] for i in recommendations(await session_list(client, colleague, seeded.session_id))
+    ] == [True, False]
+    assert [
+        i["ours"] for i in recommendations(await session_list(client, brazil, seeded.session_id))
+    ] == [True, False]
+
+    organisers = recommendations(await session_list(client, moderator, seeded.session_id))
+    assert organisers[0]["intending"] == 2
+    assert organisers[0]["missions"] == [
+        {"country": "BR", "name": organisers[0]["missions"][0]["name"]},
+        {"country": "FR", "name": organisers[0]["missions"][1]["name"]},
+    ]
+    assert (organisers[1]["intending"], organisers[1]["missions"]) == (0, [])
+
+    # Speakers see no counts while the session runs, then the count per recommendation.
+    during = recommendations(await session_list(client, speaker, seeded.session_id))
+    assert [item["intending"] for item in during] == [None, None]
+    assert all("missions" not in item and "ours" not in item for item in during)
+    await set_phase(app[DATABASE], seeded.session_id, Phase.CLOSED)
+    after = recommendations(await session_list(client, speaker, seeded.session_id))
+    assert [item["intending"] for item in after] == [2, 0]
+
+    # Taking it back: by any delegate of the mission, idempotent.
+    for headers in (colleague, delegate):
+        assert await intent(client, "DELETE", headers, first) == (
+            200,
+            {"recommendation": first, "ours": False},
+        )
+    organisers = recommendations(await session_list(client, moderator, seeded.session_id))
+    assert [m["country"] for m in organisers[0]["missions"]] == ["BR"]
+    assert second == organisers[1]["id"]
+
+
+async def test_only_delegates_who_can_see_it_mark_a_recommendation(
+    client: Client, seeded: Seed, bearer: Bearer, clips: Clips
+) -> None:
+    speaker, moderator, delegate = (
+        await bearer("speaker"),
+        await bearer("moderator"),
+        await bearer("delegate"),
+    )
+    _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
+    first = saved["items"][0]["id"]
+    # Not approved yet: hidden from delegates, so not theirs to mark.
+    status, answer = await intent(client, "PUT", delegate, first)
+    assert (status, answer["error"]["code"]) == (404, "not_found")
+    await approved(client, speaker, moderator, seeded.statement_id, clips)
+    for label in ("speaker", "moderator", "admin"):
+        status, answer = await intent(client, "PUT", await bearer(label), first)
+        assert (status, answer["error"]["code"]) == (403, "forbidden")
+    assert (await client.put(f"/api/recommendations/{first}/intent")).status == 401
+    # A delegate of another session, a recommendation that does not exist, an id out of range.
+    assert (await intent(client, "PUT", await bearer("other_delegate"), first))[0] == 404
+    assert (await intent(client, "PUT", delegate, 999999))[0] == 404
+    assert (await intent(client, "PUT", delegate, 2**40))[0] == 404
+    organisers = recommendations(await session_list(client, moderator, seeded.session_id))
+    assert [item["intending"] for item in organisers] == [0, 0]
+
+
+async def test_a_change_after_approval_goes_back_to_review_and_keeps_the_marks(
+    client: Client, seeded: Seed, bearer: Bearer, clips: Clips
+) -> None:
+    speaker, moderator, delegate = (
+        await bearer("speaker"),
+        await bearer("moderator"),
+        await bearer("delegate"),
+    )
+    _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
+    first = saved["items"][0]["id"]
+    await approved(client, speaker, moderator, seeded.statement_id, clips)
+    assert (await intent(client, "PUT", delegate, first))[0] == 200
+
+    # Saving the same list again is no change.
+    kept = [{**item, "id": saved["items"][index]["id"]} for index, item in enumerate(LIST)]
+    assert (await put_list(client, speaker, seeded.statement_id, kept))[0] == 200
+    assert len(recommendations(await session_list(client, delegate, seeded.session_id))) == 2
+
+    edited = [{**kept[0], "text": "Ratify OP-CAT by 2028."}]
+    assert (await put_list(client, speaker, seeded.statement_id, edited))[0] == 200
+    statement = await (
+        await client.get(f"/api/statements/{seeded.statement_id}", headers=speaker)
+    ).json()
+    assert statement["review"] == "pending"
+    assert statement["on_screen"] is not None  # the approved recording stays on screen
+    assert (await session_list(client, delegate, seeded.session_id))["organisations"] == []
+    [review] = recommendations(await session_list(client, moderator, seeded.session_id))
+    assert (review["text"], review["intending"]) == ("Ratify OP-CAT by 2028.", 1)
+
+    approve = await client.post(
+        f"/api/statements/{seeded.statement_id}/review",
+        json={"action": "approve"},
+        headers=moderator,
+    )
+    assert approve.status == 200
+    [seen] = recommendations(await session_list(client, delegate, seeded.session_id))
+    assert (seen["text"], seen["ours"]) == ("Ratify OP-CAT by 2028.", True)
