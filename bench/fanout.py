@@ -191,7 +191,8 @@ async def run_set_up(
     set_up: SetUp, args: argparse.Namespace, extra: dict[str, str]
 ) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="presession-bench-"))
-    env = {"PRESESSION_DATA_DIR": str(data_dir), **extra}
+    # The live room only: no stage (each server process would start a Janus of its own).
+    env = {"PRESESSION_DATA_DIR": str(data_dir), "PRESESSION_STAGE": "off", **extra}
     packed = extra.get("BENCH_SERIALIZER") == "msgpack"
     if set_up.servers > 1:
         env["PRESESSION_REDIS_URL"] = args.redis
