@@ -2,7 +2,7 @@
 // indicator, and one polite live region that announces changes to screen readers.
 import { api, byId, fill, h } from "/static/js/dom.js";
 import {
-  LANGUAGES, LANGUAGE_NAMES, lang, missionName, setLanguage, t, translatePage,
+  LANGUAGES, LANGUAGE_NAMES, has, lang, missionName, setLanguage, t, translatePage,
 } from "/static/js/i18n.js";
 
 /** Translate the page, draw the header; resolves to the signed-in person or null. */
@@ -90,7 +90,16 @@ export function requireSignIn(me, roles) {
   return false;
 }
 
-export function errorText(error) {
-  // The server's messages are written for people (in English); the code is for programs.
-  return error?.message || t("error.unknown");
+/**
+ * What went wrong, for the person, from an error of our server (`{code, message}`): on an
+ * English page the server's own message (written for people, and the most precise); on
+ * another, the catalog's text for the code (`error.code.<code>`), else the server's message
+ * (English beats nothing); else the `fallback` message. An error that is not our server's
+ * (Janus, the browser: their codes are numbers) says `fallback`.
+ */
+export function errorText(error, fallback = "error.unknown") {
+  if (typeof error?.code !== "string") return t(fallback);
+  const key = `error.code.${error.code}`;
+  if (lang === "en" && error.message) return error.message;
+  return has(key) ? t(key) : error.message || t(fallback);
 }

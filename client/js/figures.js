@@ -1,6 +1,7 @@
 // The event's figures for organisers (GET /api/events/{id}/figures): tables, and horizontal
 // bar charts drawn in SVG. The tables carry every figure; each chart has its own text
 // alternative (role=img + aria-label). Text goes in as text nodes, never as markup.
+import { errorText } from "/static/js/common.js";
 import { api, fill, h, keepFocus } from "/static/js/dom.js";
 import { countryName, dir, formatNumber, formatTime, t } from "/static/js/i18n.js";
 import { themeName } from "/static/js/recommendations.js";
@@ -20,7 +21,7 @@ export function figuresPanel(details, body, eventId) {
       drawFigures(body, await api(`/api/events/${eventId}/figures`), load);
     } catch (error) {
       fill(body, h("p", { class: "error", role: "alert" },
-        t("figures.failed", { message: error.message })));
+        t("figures.failed", { message: errorText(error) })));
     }
   };
   details.addEventListener("toggle", () => { if (details.open) load(); });

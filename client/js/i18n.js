@@ -46,6 +46,11 @@ export function t(key, params = {}) {
   return message.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
 }
 
+/** Whether the catalog has the message `key` (a missing key is not recorded: this asks). */
+export function has(key) {
+  return Object.hasOwn(catalog, key);
+}
+
 export function setLanguage(code) {
   localStorage.setItem(STORAGE_KEY, code);
   window.location.reload();

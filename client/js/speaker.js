@@ -14,7 +14,7 @@ import { recommendationEditor } from "/static/js/recommendations.js";
 import { Stage } from "/static/js/stage.js";
 import { StageControls } from "/static/js/stage-controls.js";
 import { StageView } from "/static/js/stage-view.js";
-import { StatementUpload, uploadErrorMessage } from "/static/js/upload.js";
+import { StatementUpload, uploadRefusal } from "/static/js/upload.js";
 
 const LIVE_PHASES = ["screening", "qa"];
 const me = await setupPage();
@@ -114,7 +114,7 @@ function drawStatement(card, statement) {
     progressValue !== null ? h("progress", { max: 1, value: progressValue,
       "aria-label": t("speaker.processing") }) : null,
     statement.state === "failed" && statement.error
-      ? h("p", { class: "error validation", role: "alert" }, statement.error.message ?? t("error.unknown")) : null,
+      ? h("p", { class: "error validation", role: "alert" }, errorText(statement.error)) : null,
     statement.review === "rejected" && statement.review_reason
       ? h("p", { class: "error" }, t("speaker.review_reason", { reason: statement.review_reason })) : null,
     statement.media ? previewPlayer(statement.media, t("speaker.preview_label", { title })) : null,
@@ -153,7 +153,7 @@ function uploadForm(card, statement) {
       },
       onError: (error) => {
         uploads.delete(statement.id);
-        status.textContent = uploadErrorMessage(error) ?? t("speaker.upload_failed");
+        status.textContent = errorText(uploadRefusal(error), "speaker.upload_failed");
         start.disabled = false;
         pause.hidden = true;
       },

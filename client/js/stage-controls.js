@@ -3,7 +3,7 @@
 // devices are opened only when the person asks (Join the stage, Speak) and released when they
 // leave. A moderator's mute turns the microphone off; once they lift it, the person turns it
 // on again themselves.
-import { announce } from "/static/js/common.js";
+import { announce, errorText } from "/static/js/common.js";
 import { fill, h } from "/static/js/dom.js";
 import { t } from "/static/js/i18n.js";
 
@@ -183,7 +183,7 @@ export class StageControls {
       if (this.stage.published) announce(t("stage.you_are_live"));
     } catch (error) {
       this.mode = "preview";
-      this.message.textContent = error.message || t("stage.publish_failed");
+      this.message.textContent = errorText(error, "stage.publish_failed");
     }
     this.draw();
   }

@@ -3,6 +3,7 @@
 // small; each captioned with the name and organisation (or mission) the server gives for its
 // feed. Tiles are never moved in the document (a moved <video> pauses): the large one is
 // chosen by a class. What arrives is also written on the container as data attributes.
+import { errorText } from "/static/js/common.js";
 import { fill, h } from "/static/js/dom.js";
 import { missionName, t } from "/static/js/i18n.js";
 import { SOUND_ONLY_KEY, soundOnlyChosen } from "/static/js/stage.js";
@@ -66,7 +67,7 @@ export class StageView {
     const { stage } = this;
     if ((stage.state?.removed ?? []).includes(stage.me.id)) return t("stage.removed_you");
     if (stage.status === "refused") {
-      return stage.refusal?.message || t("stage.status_refused");
+      return errorText(stage.refusal, "stage.status_refused");
     }
     return t(`stage.status_${stage.status}`);
   }

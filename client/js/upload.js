@@ -39,11 +39,11 @@ export class StatementUpload {
   }
 }
 
-/** The server's message from a failed tus request, when it sent one. */
-export function uploadErrorMessage(error) {
+/** The server's error (`{code, message}`) from a failed tus request, when it sent one. */
+export function uploadRefusal(error) {
   const body = error?.originalResponse?.getBody?.();
   try {
-    return JSON.parse(body).error.message;
+    return JSON.parse(body).error ?? null;
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
 """Every page in each of the six UN languages, at a phone's width: `lang` and `dir` right, no
 untranslated key, axe-clean, no text wider than its box; Arabic right to left where it shows
 (the mirrored chart, the players kept left to right) and the server's refusals in the page's
-language on /apply."""
+language, on /apply and in the live room."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ROOT, Demo, Screen
 from tests.browser.test_pages import axe_violations
+from tests.unit.client.test_catalogs import catalog
 
 LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 SESSION = 4
+ASKING_SESSION = 12  # Singapore: its screening is started here
 PHONE = {"width": 360, "height": 740}
 ENGLISH = (ROOT / "client" / "i18n" / "en.js").read_text(encoding="utf-8")
 KEYS = set(re.findall(r'^\s+"([a-z_.]+)":', ENGLISH, flags=re.MULTILINE))
@@ -160,3 +162,29 @@ def test_a_refusal_of_the_server_reads_in_the_pages_language(
     expect(page.locator("#field-contact_name")).to_be_focused()
     applicant.shot(artifacts, "lang-ar-apply-refused")
     assert applicant.errors == []
+
+
+def test_a_refusal_of_the_live_room_reads_in_the_pages_language(
+    demo: Demo, open_screen: Callable[..., Screen], artifacts: Path
+) -> None:
+    moderator = open_screen(demo.invitations["moderator"])
+    moderator.page.goto(f"/moderator?session={ASKING_SESSION}")
+    expect(moderator.page.locator("#connection")).to_have_text("Connected")
+    moderator.page.locator("#phases [data-phase=screening]").click()
+    delegates = {
+        language: open_screen(demo.delegate(ASKING_SESSION, index)["token"], language=language)
+        for index, language in enumerate(("fr", "ar"))
+    }
+    for language, delegate in delegates.items():
+        page = delegate.page
+        expect(page.locator("#ask-submit")).to_be_enabled()
+        # Only a zero-width space: the page sends it, the server finds the text empty.
+        page.locator("#ask-text").fill("\u200b")
+        page.locator("#ask-submit").click()
+        status = page.locator("#ask-status")
+        expect(status).to_have_text(catalog(language)["error.code.empty_text"])
+        assert "empty" not in status.inner_text()
+        assert page.evaluate("window.presessionMissingKeys") == []
+        delegate.shot(artifacts, f"lang-{language}-room-refused")
+        assert delegate.errors == []
+    assert moderator.errors == []

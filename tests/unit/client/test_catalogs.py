@@ -1,6 +1,7 @@
 """The message catalogs of the browser client (`client/i18n/*.js`), loaded as the ES modules the
 pages import: every catalog has exactly the English keys, no empty message, the same
-`{placeholders}` per message, and is written in its own script."""
+`{placeholders}` per message, and is written in its own script; every error code the server
+sends has its message (`error.code.<code>`) unless it is left to the server's own."""
 
 from __future__ import annotations
 
@@ -99,3 +100,64 @@ def test_each_message_is_written_in_the_languages_script(language: str) -> None:
         and not SCRIPTS[language].search(text)
     ]
     assert untranslated == []
+
+
+# Error codes the pages leave to the server's own message, and why: /apply maps its own
+# (`client/js/apply.js`); a page never sends what would earn the others (they answer a program
+# that is wrong, or are the upload protocol's, or belong to the server's own /join page).
+LEFT_TO_THE_SERVER = {
+    "applications_closed": "/apply",
+    "bad_email": "/apply",
+    "bad_kind": "/apply",
+    "bad_language": "/apply",
+    "bad_scope": "/apply",
+    "bad_session": "/apply",
+    "consent_required": "/apply",
+    "missing_sessions": "/apply",
+    "bad_action": "a program's request",
+    "bad_client_id": "a program's request",
+    "bad_item": "a program's request",
+    "bad_json": "a program's request",
+    "bad_lang": "a program's request",
+    "bad_origin": "a program's request",
+    "bad_payload": "a program's request",
+    "unknown_event": "a program's request",
+    "bad_header": "the upload protocol",
+    "bad_metadata": "the upload protocol",
+    "checksum_mismatch": "the upload protocol",
+    "complete": "the upload protocol",
+    "offset_mismatch": "the upload protocol",
+    "precondition_failed": "the upload protocol",
+    "statement_required": "the upload protocol",
+    "tus_version": "the upload protocol",
+    "unsupported_media_type": "the upload protocol",
+    "upload_busy": "the upload protocol",
+    "invitation_expired": "the /join page",
+    "invitation_invalid": "the /join page",
+    "invitation_revoked": "the /join page",
+}
+
+
+def server_error_codes() -> set[str]:
+    """Every error code written in the server's and the media library's source."""
+    codes: set[str] = set()
+    for path in [*(ROOT / "server").rglob("*.py"), *(ROOT / "media").rglob("*.py")]:
+        source = path.read_text(encoding="utf-8")
+        codes.update(re.findall(r'\bcode="([a-z_]+)"', source))
+        codes.update(re.findall(r'^\s+code = "([a-z_]+)"$', source, flags=re.MULTILINE))
+        codes.update(re.findall(r'"code": "([a-z_]+)"', source))
+        codes.update(re.findall(r'MediaRejected\(\s*"([a-z_]+)"', source))
+    return codes
+
+
+def test_every_error_code_of_the_server_reads_in_the_pages_language() -> None:
+    """Each code has its `error.code.<code>` message, or is left to the server on purpose."""
+    covered = {
+        key.removeprefix("error.code.") for key in catalog("en") if key.startswith("error.code.")
+    }
+    codes = server_error_codes()
+    assert len(codes) > 50
+    assert sorted(codes - covered - set(LEFT_TO_THE_SERVER)) == [], "neither covered nor left"
+    assert sorted(covered - codes) == [], "covered, never sent"
+    assert sorted(covered & set(LEFT_TO_THE_SERVER)) == [], "covered and left"
+    assert sorted(set(LEFT_TO_THE_SERVER) - codes) == [], "no longer sent"
