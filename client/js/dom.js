@@ -35,6 +35,10 @@ export function fill(node, ...children) {
   return node;
 }
 
+// An answer that is not the server's JSON (a proxy's page while the server restarts) has no
+// message for people: its status gives the code the page has words for (errorText).
+const PROXY_CODES = { 413: "too_large", 502: "unavailable", 503: "unavailable", 504: "timeout" };
+
 export async function api(path, options = {}) {
   const init = { credentials: "same-origin", ...options, headers: { ...(options.headers ?? {}) } };
   if (options.json !== undefined) {
@@ -46,8 +50,8 @@ export async function api(path, options = {}) {
   const response = await fetch(path, init);
   const body = response.headers.get("Content-Type")?.includes("json") ? await response.json() : null;
   if (!response.ok) {
-    const error = new Error(body?.error?.message ?? `HTTP ${response.status}`);
-    error.code = body?.error?.code ?? String(response.status);
+    const error = new Error(body?.error?.message ?? "");
+    error.code = body?.error?.code ?? PROXY_CODES[response.status] ?? String(response.status);
     error.field = body?.error?.field ?? null; // the input it is about: "items[2].theme"
     error.status = response.status;
     throw error;

@@ -61,7 +61,8 @@ export class LiveRoom extends EventTarget {
     const answer = await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)
       .catch(() => ({ ok: false, error: { code: "timeout", message: "" } }));
     if (!answer?.ok) {
-      const error = new Error(answer?.error?.message ?? event);
+      // No message for people without the server's (errorText says it by the code).
+      const error = new Error(answer?.error?.message ?? "");
       error.code = answer?.error?.code ?? "unknown";
       throw error;
     }
