@@ -53,19 +53,25 @@ def tile(screen: Screen, name: str) -> Any:
     return screen.page.locator("#stage-view .stage-tile", has_text=name)
 
 
-def wait_for_picture(screen: Screen, name: str) -> None:
-    """The tile of `name` shows a moving picture: videoWidth > 0 and its time advances."""
-    video = tile(screen, name).locator("video")
-    expect(video).to_have_count(1, timeout=20_000)
-    video.evaluate(
+def wait_for_playing(screen: Screen, name: str, ready: str, what: str) -> None:
+    """The tile of `name` plays: `ready` (a JS expression of its media element `v`) holds, and
+    its time advances."""
+    media = tile(screen, name).locator("video")
+    expect(media).to_have_count(1, timeout=20_000)
+    media.evaluate(
         "v => new Promise((done, fail) => { const t0 = Date.now(); (function check() {"
-        " if (v.videoWidth > 0 && v.currentTime > 0) done();"
-        " else if (Date.now() - t0 > 20000) fail(new Error('no picture'));"
+        f" if (({ready}) && v.currentTime > 0) done();"
+        f" else if (Date.now() - t0 > 20000) fail(new Error('no {what}'));"
         " else setTimeout(check, 200); })(); })"
     )
-    before = video.evaluate("v => v.currentTime")
+    before = media.evaluate("v => v.currentTime")
     time.sleep(1)
-    assert video.evaluate("v => v.currentTime") > before
+    assert media.evaluate("v => v.currentTime") > before
+
+
+def wait_for_picture(screen: Screen, name: str) -> None:
+    """The tile of `name` shows a moving picture: videoWidth > 0 and its time advances."""
+    wait_for_playing(screen, name, "v.videoWidth > 0", "picture")
 
 
 # Messages by which a page leaves the stage itself: a page that ignores the floor's end drops them.
@@ -116,18 +122,8 @@ def stop_ignoring(screen: Screen) -> None:
 def wait_for_sound(screen: Screen, name: str) -> None:
     """The tile of `name` plays that person's sound: its element holds a live audio track and
     its time advances (on a sound-only page, where no picture comes)."""
-    media = tile(screen, name).locator("video")
-    expect(media).to_have_count(1, timeout=20_000)
-    media.evaluate(
-        "v => new Promise((done, fail) => { const t0 = Date.now(); (function check() {"
-        " const live = (v.srcObject?.getAudioTracks() ?? []).some((a) => a.readyState === 'live');"
-        " if (live && v.currentTime > 0) done();"
-        " else if (Date.now() - t0 > 20000) fail(new Error('no sound'));"
-        " else setTimeout(check, 200); })(); })"
-    )
-    before = media.evaluate("v => v.currentTime")
-    time.sleep(1)
-    assert media.evaluate("v => v.currentTime") > before
+    live = "(v.srcObject?.getAudioTracks() ?? []).some((a) => a.readyState === 'live')"
+    wait_for_playing(screen, name, live, "sound")
 
 
 def kill_janus(demo: Demo) -> None:

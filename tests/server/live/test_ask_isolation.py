@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -27,6 +28,22 @@ INNOCENT = ["BR", "DE", "ES", "IT"]
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, ask_timeout_seconds=2.0)
+
+
+@contextmanager
+def sql_of(client: TestClient) -> Iterator[list[str]]:  # type: ignore[type-arg]
+    """The SQL statements the server's database runs meanwhile (each a hop to its thread)."""
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = client.server.app[DATABASE].engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
 
 
 async def queued(client: TestClient, session_id: int, count: int) -> None:  # type: ignore[type-arg]
@@ -247,21 +264,12 @@ async def test_a_batch_writes_its_journal_and_session_row_once(
     moderator = await live("moderator")
     *innocents, warm_up = [await live(token) for token in await delegates(*INNOCENT, "PT")]
     await moderator.ok("phase", {"session": session, "phase": "screening"})
-    statements: list[str] = []
-
-    def seen(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = client.server.app[DATABASE].engine.sync_engine
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with sql_of(client) as statements:
         asks = [
             (asker, {"session": session, "client_id": "q", "text": f"From {country}"})
             for asker, country in zip(innocents, INNOCENT, strict=True)
         ]
         answers = await one_batch(client, session, asks, warm_up)
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
     assert all(answer["ok"] for answer in answers), answers
     batch = statements[len(statements) - statements[::-1].index("BEGIN IMMEDIATE") :]
     writes = [
@@ -294,18 +302,9 @@ async def test_a_moderator_action_reads_only_what_it_changes(
     await moderator.ok("phase", {"session": session, "phase": "qa"})
     ask = {"session": session, "client_id": "m", "text": "Moderated"}
     question = (await asker.ok("ask", ask))["question"]["id"]
-    statements: list[str] = []
-
-    def seen(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = client.server.app[DATABASE].engine.sync_engine
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with sql_of(client) as statements:
         for action in ("approve", "on_air", "answered"):
             await moderator.ok("moderate", {"question": question, "action": action})
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
     lookups = [s for s in statements if s.startswith("SELECT questions.country_session_id")]
     assert len(lookups) == 1
     assert statements.count("BEGIN IMMEDIATE") == 3
