@@ -112,9 +112,10 @@ async def replace(
     items: list[RecommendationInput],
     principal: Principal,
     now: datetime,
-) -> list[Recommendation]:
+) -> tuple[list[Recommendation], Statement | None]:
     """Make the statement's list `items`: those with an `id` are kept (with the missions'
-    marks) and changed, the others added, the ones left out removed."""
+    marks) and changed, the others added, the ones left out removed. With the list, the
+    statement when the change sent it back to review (to announce once committed)."""
     statement = await _open_statement(session, statement_id, principal, now)
     existing = {item.id: item for item in await of_statement(session, statement_id)}
     before = _contents(existing.values())
@@ -134,9 +135,9 @@ async def replace(
         for position, item in enumerate(items, start=1)
     ]
     await session.flush()
-    if _contents(result) != before:
-        await _review_again(session, statement, principal)
-    return result
+    if _contents(result) != before and await _review_again(session, statement, principal):
+        return result, statement
+    return result, None
 
 
 async def _take_off_draft(session: AsyncSession, item: Recommendation) -> None:
@@ -172,30 +173,34 @@ def _apply(
 
 async def clear(
     session: AsyncSession, statement_id: int, principal: Principal, now: datetime
-) -> None:
-    """Withdraw every recommendation of the statement (and the missions' marks on them)."""
+) -> Statement | None:
+    """Withdraw every recommendation of the statement from its draft; the statement when that
+    sent it back to review."""
     statement = await _open_statement(session, statement_id, principal, now)
     existing = await of_statement(session, statement_id)
     for item in existing:
         await _take_off_draft(session, item)
     await session.flush()
-    if existing:
-        await _review_again(session, statement, principal)
+    if existing and await _review_again(session, statement, principal):
+        return statement
+    return None
 
 
 def _contents(recommendations: Any) -> list[tuple[int, str, str, str | None]]:
     return sorted((item.position, item.text, item.theme, item.previous) for item in recommendations)
 
 
-async def _review_again(session: AsyncSession, statement: Statement, principal: Principal) -> None:
+async def _review_again(session: AsyncSession, statement: Statement, principal: Principal) -> bool:
     """A speaker's change after approval goes back to the moderators, as a new recording does
-    (delegates keep seeing the list as approved); an organiser's is approved as it is made."""
+    (delegates keep seeing the list as approved); an organiser's is approved as it is made.
+    True when the statement went back to review."""
     if statement.review is not Review.APPROVED:
-        return
+        return False
     if principal.is_organiser:
         await approve(session, statement.id)
-    else:
-        statement.review = Review.PENDING
+        return False
+    statement.review = Review.PENDING
+    return True
 
 
 async def _open_statement(

@@ -54,7 +54,7 @@ async def test_a_list_is_kept_by_id_and_marked_once_per_mission(
         RecommendationInput(None, "Repeal article 7.", "freedom_of_expression", "115.23"),
     ]
     async with database.write() as session:
-        first, second = await service.replace(
+        (first, second), _ = await service.replace(
             session, seeded.statement_id, items, speaker, utcnow()
         )
         ids = first.id, second.id
@@ -79,7 +79,11 @@ async def test_a_list_is_kept_by_id_and_marked_once_per_mission(
     # Reordered and the first kept: its mark stays; the one left out goes.
     kept = [RecommendationInput(ids[0], "Ratify OP-CAT.", "torture", None)]
     async with database.write() as session:
-        [again] = await service.replace(session, seeded.statement_id, kept, speaker, utcnow())
+        [again], in_review = await service.replace(
+            session, seeded.statement_id, kept, speaker, utcnow()
+        )
+    assert in_review is not None
+    assert in_review.id == seeded.statement_id
     assert again.id == ids[0]
     async with database.read() as session:
         seen = await service.of_session(session, seeded.session_id, delegate)
