@@ -215,7 +215,9 @@ async def _open_statement(
     if statement is None:
         raise NotFound("No such statement.")
     event_deadline = statement.country_session.event.statement_deadline
-    check_statement_open(statement.deadline, event_deadline, now, organiser=principal.is_organiser)
+    check_statement_open(
+        statement.deadline, event_deadline, now, organiser=principal.is_organiser, field="items"
+    )
     return statement
 
 
