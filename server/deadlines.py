@@ -19,15 +19,21 @@ def due_at(own: datetime | None, event: datetime | None) -> datetime | None:
 
 
 def check_statement_open(
-    own: datetime | None, event: datetime | None, now: datetime, *, organiser: bool
+    own: datetime | None,
+    event: datetime | None,
+    now: datetime,
+    *,
+    organiser: bool,
+    field: str | None = None,
 ) -> None:
     """A speaker's statement (its uploads, its recommendations) can change until `due_at`;
-    organisers can change it at any time."""
+    organisers can change it at any time. `field`: the part of the request the error names."""
     deadline = due_at(own, event)
     if deadline is not None and now > deadline and not organiser:
         raise Forbidden(
             "The deadline for statements has passed; ask the organisers.",
             code="deadline_passed",
+            field=field,
         )
 
 

@@ -565,6 +565,15 @@ class Recommendation(Base):
     theme: Mapped[str] = mapped_column(sa.String(40))
     # A recommendation of the previous cycle it follows up, as the UPR numbers them: "115.23".
     previous: Mapped[str | None] = mapped_column(sa.String(40))
+    # False once the speaker took it off their draft: kept, with its marks, while it is on the
+    # approved list, and removed when the statement is next approved.
+    in_draft: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The item as a moderator last approved it, which is what delegates, speakers' counts, the
+    # record and the figures show; `approved_text` is None when it is on no approved list.
+    approved_position: Mapped[int | None]
+    approved_text: Mapped[str | None] = mapped_column(sa.Text)
+    approved_theme: Mapped[str | None] = mapped_column(sa.String(40))
+    approved_previous: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -459,6 +459,8 @@ export default {
   "recommendations.error_too_long": "النص طويل جدًا: الحد الأقصى لعدد الأحرف {max}.",
   "recommendations.error_theme": "اختر موضوعًا من القائمة.",
   "recommendations.error_too_many": "الحد الأقصى لعدد التوصيات {max}.",
+  "recommendations.error_reloaded": "تغيّرت قائمتك في مكان آخر في هذه الأثناء: هذه هي كما هي محفوظة الآن. أعد إجراء تعديلاتك ثم احفظها.",
+  "recommendations.error_duplicate": "التوصية نفسها مدرجة مرتين.",
   "recommendations.room_title": "توصيات المتحدثين",
   "recommendations.room_hint_delegate": "التوصيات التي يطلب المتحدثون من الدول تقديمها، حسب المنظمة. علِّم ما تعتزم بعثتك طرحه في الاستعراض: لا يرى إلا المنظمون أي بعثة علّمت أي توصية، ويرى المتحدثون عدد البعثات بعد الجلسة.",
   "recommendations.room_hint_speaker": "توصيات البيانات المعتمدة، حسب المنظمة. بعد الجلسة، ترى عدد البعثات التي تعتزم طرح كل توصية.",

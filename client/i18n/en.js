@@ -460,6 +460,8 @@ export default {
   "recommendations.error_too_long": "This is too long: at most {max} characters.",
   "recommendations.error_theme": "Choose a theme from the list.",
   "recommendations.error_too_many": "At most {max} recommendations.",
+  "recommendations.error_reloaded": "Your list was changed elsewhere in the meantime: here it is as saved now. Make your changes again, then save.",
+  "recommendations.error_duplicate": "The same recommendation is listed twice.",
   "recommendations.room_title": "Recommendations from the speakers",
   "recommendations.room_hint_delegate": "The recommendations the speakers ask States to make, by organisation. Mark those your mission intends to raise at the review: only the organisers see which mission marked which, and the speakers see how many missions did, after the session.",
   "recommendations.room_hint_speaker": "The recommendations of the approved statements, by organisation. After the session you see how many missions intend to raise each.",

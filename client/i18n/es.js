@@ -459,6 +459,8 @@ export default {
   "recommendations.error_too_long": "El texto es demasiado largo: {max} caracteres como máximo.",
   "recommendations.error_theme": "Elija un tema de la lista.",
   "recommendations.error_too_many": "{max} recomendaciones como máximo.",
+  "recommendations.error_reloaded": "Su lista se modificó en otro lugar mientras tanto: aquí está tal como está guardada. Vuelva a hacer sus cambios y guarde.",
+  "recommendations.error_duplicate": "La misma recomendación figura dos veces.",
   "recommendations.room_title": "Recomendaciones de los oradores",
   "recommendations.room_hint_delegate": "Las recomendaciones que los oradores piden a los Estados que formulen, por organización. Marque las que su misión tiene intención de plantear en el examen: solo los organizadores ven qué misión marcó cuál, y los oradores ven cuántas misiones lo hicieron, después de la sesión.",
   "recommendations.room_hint_speaker": "Las recomendaciones de las declaraciones aprobadas, por organización. Después de la sesión verá cuántas misiones tienen intención de plantear cada una.",

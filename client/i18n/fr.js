@@ -459,6 +459,8 @@ export default {
   "recommendations.error_too_long": "Le texte est trop long : {max} caractères au plus.",
   "recommendations.error_theme": "Choisissez un thème dans la liste.",
   "recommendations.error_too_many": "{max} recommandations au plus.",
+  "recommendations.error_reloaded": "Votre liste a été modifiée ailleurs entre-temps : la voici telle qu’elle est enregistrée. Refaites vos modifications, puis enregistrez.",
+  "recommendations.error_duplicate": "La même recommandation figure deux fois.",
   "recommendations.room_title": "Recommandations des intervenants",
   "recommendations.room_hint_delegate": "Les recommandations que les intervenants demandent aux États de formuler, par organisation. Indiquez celles que votre mission entend soulever lors de l’examen : seuls les organisateurs voient quelle mission a indiqué quoi, et les intervenants voient combien de missions l’ont fait, après la session.",
   "recommendations.room_hint_speaker": "Les recommandations des déclarations approuvées, par organisation. Après la session, vous voyez combien de missions entendent soulever chacune d’elles.",

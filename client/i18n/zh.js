@@ -459,6 +459,8 @@ export default {
   "recommendations.error_too_long": "内容过长：最多 {max} 个字符。",
   "recommendations.error_theme": "请从列表中选择主题。",
   "recommendations.error_too_many": "最多 {max} 条建议。",
+  "recommendations.error_reloaded": "您的清单已在别处被修改：这是目前保存的版本。请重新修改，然后保存。",
+  "recommendations.error_duplicate": "同一条建议列出了两次。",
   "recommendations.room_title": "发言人的建议",
   "recommendations.room_hint_delegate": "发言人请各国提出的建议，按组织分列。请标记贵代表团打算在审议中提出的建议：只有主办方能看到哪个代表团标记了哪条建议，会后发言人可看到标记的代表团数量。",
   "recommendations.room_hint_speaker": "已批准发言的建议，按组织分列。会后您可看到打算提出每条建议的代表团数量。",

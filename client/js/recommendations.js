@@ -49,11 +49,18 @@ export function recommendationEditor(statementId, { open }) {
   return section;
 }
 
+/** The statement's list as saved, as a fresh draft. */
+async function fetchDraft(statementId) {
+  const answer = await api(`/api/statements/${statementId}/recommendations`);
+  const draft = { rows: answer.items.map((item) => ({ ...item, previous: item.previous ?? "" })),
+    themes: answer.themes, said: "", errors: {} };
+  drafts.set(statementId, draft);
+  return draft;
+}
+
 async function load(section, statementId, open) {
   try {
-    const answer = await api(`/api/statements/${statementId}/recommendations`);
-    drafts.set(statementId, { rows: answer.items.map((item) => ({ ...item, previous: item.previous ?? "" })),
-      themes: answer.themes, said: "", errors: {} });
+    await fetchDraft(statementId);
   } catch (error) {
     section.append(h("p", { class: "error" }, errorText(error)));
     return;
@@ -84,7 +91,7 @@ function drawEditor(section, statementId, draft, open) {
         ...draft.rows.map((row, index) => editorRow(statementId, draft, row, index, redraw)))
       : h("p", { class: "empty" }, t("recommendations.none")),
     draft.errors.items ? h("p", { class: "error field-error", id: `rec-error-${statementId}`,
-      role: "alert" }, draft.errors.items) : null,
+      role: "alert", tabindex: "-1" }, draft.errors.items) : null,
     h("div", { class: "button-row" }, add, save),
     h("p", { class: "form-status", role: "status", id: `recommendations-status-${statementId}` }, draft.said));
 }
@@ -92,8 +99,9 @@ function drawEditor(section, statementId, draft, open) {
 function editorRow(statementId, draft, row, index, redraw) {
   const base = `rec-${statementId}-${index}`;
   const number = index + 1;
+  // An error about the row itself or its id (listed twice) is shown in its text's slot.
   const fieldError = (name) => draft.errors[`items[${index}].${name}`] ?? (name === "text"
-    ? draft.errors[`items[${index}]`] : undefined);
+    ? draft.errors[`items[${index}]`] ?? draft.errors[`items[${index}].id`] : undefined);
   const described = (name) => (fieldError(name) ? `${base}-${name}-error` : null);
   const errorLine = (name) => (fieldError(name)
     ? h("p", { class: "error field-error", id: `${base}-${name}-error` }, fieldError(name)) : null);
@@ -141,7 +149,17 @@ async function send(section, statementId, draft, open) {
     draft.said = t(items.length ? "recommendations.saved" : "recommendations.withdrawn");
   } catch (error) {
     draft.said = "";
-    draft.errors[error.field ?? "items"] = fieldMessage(error);
+    if (error.code === "unknown_recommendation") {
+      // Changed elsewhere (another tab, an organiser): what is saved now replaces this draft.
+      try {
+        draft = await fetchDraft(statementId);
+      } catch {
+        drafts.delete(statementId);
+      }
+      draft.errors = { items: fieldMessage(error) };
+    } else {
+      draft.errors[error.field ?? "items"] = fieldMessage(error);
+    }
   }
   keepFocus(() => drawEditor(section, statementId, draft, open));
   const [field] = Object.keys(draft.errors);
@@ -152,16 +170,17 @@ async function send(section, statementId, draft, open) {
 /** The message for a field, in the page's language where the rule is one we know. */
 function fieldMessage(error) {
   const known = { empty_text: "recommendations.error_empty", text_too_long: "recommendations.error_too_long",
-    unknown_theme: "recommendations.error_theme", too_many: "recommendations.error_too_many" };
+    unknown_theme: "recommendations.error_theme", too_many: "recommendations.error_too_many",
+    unknown_recommendation: "recommendations.error_reloaded", duplicate: "recommendations.error_duplicate" };
   const max = error.field?.endsWith(".previous") ? MAX_PREVIOUS : MAX_TEXT;
   return known[error.code] ? t(known[error.code], { max: error.code === "too_many" ? MAX_ITEMS : max })
     : errorText(error);
 }
 
 function focusField(section, statementId, field) {
-  const match = /^items\[(\d+)\](?:\.(text|theme|previous))?$/.exec(field);
+  const match = /^items\[(\d+)\](?:\.(text|theme|previous|id))?$/.exec(field);
   const target = match
-    ? section.querySelector(`#rec-${match[2] ?? "text"}-${statementId}-${match[1]}`)
+    ? section.querySelector(`#rec-${match[2] && match[2] !== "id" ? match[2] : "text"}-${statementId}-${match[1]}`)
     : section.querySelector(`#rec-error-${statementId}`);
   target?.focus();
 }

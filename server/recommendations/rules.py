@@ -80,7 +80,16 @@ def _theme(raw: object, field: str) -> str:
 
 
 def _previous(raw: object, field: str) -> str | None:
-    """Optional: absent, null or blank is none."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    """Optional: absent, null, blank or nothing once cleaned is none. A reference is one line:
+    line breaks and runs of spaces are folded to one space."""
+    if raw is None:
         return None
-    return clean_text(raw, field=field, max_length=MAX_PREVIOUS_LENGTH)
+    if not isinstance(raw, str):
+        raise Invalid(f"'{field}' must be text.", field=field)
+    try:
+        text = clean_text(" ".join(raw.split()), field=field, max_length=MAX_PREVIOUS_LENGTH)
+    except Invalid as error:
+        if error.code == "empty_text":
+            return None
+        raise
+    return " ".join(text.split())

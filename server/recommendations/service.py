@@ -1,10 +1,10 @@
 """Recommendations beside a statement, and the missions that intend to raise them.
 
 Knows no HTTP. Who sees what (docs/architecture.md, "Recommendations"): the speaker and the
-organisers see a statement's list as it is; everyone in the session sees the lists of the
-statements a moderator approved, grouped by organisation; a delegate sees their own mission's
-marks, a speaker the number of missions per recommendation once the session is closed, and
-only the organisers which mission marked which.
+organisers see a statement's list as it is now (the draft); everyone else in the session sees
+each list as a moderator last approved it, grouped by organisation, and so do the record and
+the figures; a delegate sees their own mission's marks, a speaker the number of missions per
+recommendation once the session is closed, and only the organisers which mission marked which.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -40,14 +40,67 @@ def recommendation_json(recommendation: Recommendation) -> dict[str, Any]:
     }
 
 
+def approved_json(recommendation: Recommendation) -> dict[str, Any]:
+    """The recommendation as a moderator last approved it."""
+    return {
+        "id": recommendation.id,
+        "position": recommendation.approved_position,
+        "text": recommendation.approved_text,
+        "theme": recommendation.approved_theme,
+        "previous": recommendation.approved_previous,
+    }
+
+
 async def of_statement(session: AsyncSession, statement_id: int) -> list[Recommendation]:
-    """A statement's recommendations in the speaker's order."""
+    """A statement's recommendations as the speaker has them now, in the speaker's order."""
+    return list(
+        (
+            await session.scalars(
+                select(Recommendation)
+                .where(Recommendation.statement_id == statement_id, Recommendation.in_draft)
+                .order_by(Recommendation.position, Recommendation.id)
+            )
+        ).all()
+    )
+
+
+async def approve(session: AsyncSession, statement_id: int) -> None:
+    """The statement was approved: its draft becomes the list everyone sees. The missions'
+    marks on an item whose text or theme changed are cleared (it is no longer the
+    recommendation they marked); an item taken off the draft goes, with its marks."""
+    for item in await _all_of(session, statement_id):
+        if not item.in_draft:
+            await session.delete(item)
+            continue
+        if item.approved_text is not None and (item.approved_text, item.approved_theme) != (
+            item.text,
+            item.theme,
+        ):
+            item.intents.clear()
+        item.approved_position, item.approved_text = item.position, item.text
+        item.approved_theme, item.approved_previous = item.theme, item.previous
+
+
+async def withdraw_approval(session: AsyncSession, statement_id: int) -> None:
+    """The statement was rejected: its list is on no approved list any more, and the marks on
+    it go (they were made on a version no one sees now)."""
+    for item in await _all_of(session, statement_id):
+        if not item.in_draft:
+            await session.delete(item)
+            continue
+        item.intents.clear()
+        item.approved_position = item.approved_text = None
+        item.approved_theme = item.approved_previous = None
+
+
+async def _all_of(session: AsyncSession, statement_id: int) -> list[Recommendation]:
+    """Every item of the statement, in its draft or only on its approved list, with marks."""
     return list(
         (
             await session.scalars(
                 select(Recommendation)
                 .where(Recommendation.statement_id == statement_id)
-                .order_by(Recommendation.position, Recommendation.id)
+                .options(selectinload(Recommendation.intents))
             )
         ).all()
     )
@@ -59,9 +112,10 @@ async def replace(
     items: list[RecommendationInput],
     principal: Principal,
     now: datetime,
-) -> list[Recommendation]:
+) -> tuple[list[Recommendation], Statement | None]:
     """Make the statement's list `items`: those with an `id` are kept (with the missions'
-    marks) and changed, the others added, the ones left out removed."""
+    marks) and changed, the others added, the ones left out removed. With the list, the
+    statement when the change sent it back to review (to announce once committed)."""
     statement = await _open_statement(session, statement_id, principal, now)
     existing = {item.id: item for item in await of_statement(session, statement_id)}
     before = _contents(existing.values())
@@ -75,15 +129,23 @@ async def replace(
     kept = {item.id for item in items if item.id is not None}
     for old in existing.values():
         if old.id not in kept:
-            await session.delete(old)
+            await _take_off_draft(session, old)
     result = [
         _apply(session, existing.get(item.id or 0), item, statement_id, position, now)
         for position, item in enumerate(items, start=1)
     ]
     await session.flush()
-    if _contents(result) != before:
-        _review_again(statement, principal)
-    return result
+    if _contents(result) != before and await _review_again(session, statement, principal):
+        return result, statement
+    return result, None
+
+
+async def _take_off_draft(session: AsyncSession, item: Recommendation) -> None:
+    """Off the speaker's list; one on the approved list stays there until the next approval."""
+    if item.approved_text is None:
+        await session.delete(item)
+    else:
+        item.in_draft = False
 
 
 def _apply(
@@ -111,25 +173,34 @@ def _apply(
 
 async def clear(
     session: AsyncSession, statement_id: int, principal: Principal, now: datetime
-) -> None:
-    """Withdraw every recommendation of the statement (and the missions' marks on them)."""
+) -> Statement | None:
+    """Withdraw every recommendation of the statement from its draft; the statement when that
+    sent it back to review."""
     statement = await _open_statement(session, statement_id, principal, now)
-    removed = await session.execute(
-        delete(Recommendation).where(Recommendation.statement_id == statement_id)
-    )
-    if getattr(removed, "rowcount", 0):
-        _review_again(statement, principal)
+    existing = await of_statement(session, statement_id)
+    for item in existing:
+        await _take_off_draft(session, item)
+    await session.flush()
+    if existing and await _review_again(session, statement, principal):
+        return statement
+    return None
 
 
 def _contents(recommendations: Any) -> list[tuple[int, str, str, str | None]]:
     return sorted((item.position, item.text, item.theme, item.previous) for item in recommendations)
 
 
-def _review_again(statement: Statement, principal: Principal) -> None:
-    """A speaker's change after approval goes back to the moderators (as a new recording does:
-    delegates see the recommendations of approved statements only)."""
-    if not principal.is_organiser and statement.review is Review.APPROVED:
-        statement.review = Review.PENDING
+async def _review_again(session: AsyncSession, statement: Statement, principal: Principal) -> bool:
+    """A speaker's change after approval goes back to the moderators, as a new recording does
+    (delegates keep seeing the list as approved); an organiser's is approved as it is made.
+    True when the statement went back to review."""
+    if statement.review is not Review.APPROVED:
+        return False
+    if principal.is_organiser:
+        await approve(session, statement.id)
+        return False
+    statement.review = Review.PENDING
+    return True
 
 
 async def _open_statement(
@@ -144,7 +215,9 @@ async def _open_statement(
     if statement is None:
         raise NotFound("No such statement.")
     event_deadline = statement.country_session.event.statement_deadline
-    check_statement_open(statement.deadline, event_deadline, now, organiser=principal.is_organiser)
+    check_statement_open(
+        statement.deadline, event_deadline, now, organiser=principal.is_organiser, field="items"
+    )
     return statement
 
 
@@ -155,8 +228,11 @@ async def of_session(
     country_session = await session.get(CountrySession, country_session_id)
     if country_session is None:
         raise NotFound("No such session.")
-    statements = await _statements_seen(session, country_session_id, principal)
-    by_statement = await _by_statement(session, [statement.id for statement in statements])
+    statements = await _statements_seen(session, country_session_id)
+    draft = principal.is_organiser
+    by_statement = await _by_statement(
+        session, [statement.id for statement in statements], draft=draft
+    )
     closed = country_session.phase is Phase.CLOSED
     return {
         "session": country_session.id,
@@ -171,7 +247,8 @@ async def of_session(
                 },
                 "review": statement.review.value,
                 "recommendations": [
-                    _as_seen(item, principal, closed) for item in by_statement[statement.id]
+                    _as_seen(item, principal, closed, draft=draft)
+                    for item in by_statement[statement.id]
                 ],
             }
             for statement in statements
@@ -180,30 +257,34 @@ async def of_session(
     }
 
 
-async def _statements_seen(
-    session: AsyncSession, country_session_id: int, principal: Principal
-) -> list[Statement]:
-    """Organisers see every statement; the others only those a moderator approved."""
+async def _statements_seen(session: AsyncSession, country_session_id: int) -> list[Statement]:
     query = (
         select(Statement)
         .where(Statement.country_session_id == country_session_id)
         .options(selectinload(Statement.organisation))
         .order_by(Statement.position, Statement.id)
     )
-    if not principal.is_organiser:
-        query = query.where(Statement.review == Review.APPROVED)
     return list((await session.scalars(query)).all())
 
 
 async def _by_statement(
-    session: AsyncSession, statement_ids: list[int]
+    session: AsyncSession, statement_ids: list[int], *, draft: bool
 ) -> dict[int, list[Recommendation]]:
-    """These statements' recommendations in order, with the missions that marked them."""
+    """These statements' recommendations in order, with the missions that marked them: the
+    drafts (organisers) or the approved lists (everyone else)."""
+    query = select(Recommendation).where(Recommendation.statement_id.in_(statement_ids))
+    if draft:
+        query = query.where(Recommendation.in_draft).order_by(
+            Recommendation.position, Recommendation.id
+        )
+    else:
+        query = query.where(Recommendation.approved_text.is_not(None)).order_by(
+            Recommendation.approved_position, Recommendation.id
+        )
     recommendations = await session.scalars(
-        select(Recommendation)
-        .where(Recommendation.statement_id.in_(statement_ids))
-        .options(selectinload(Recommendation.intents).selectinload(RecommendationIntent.mission))
-        .order_by(Recommendation.position, Recommendation.id)
+        query.options(
+            selectinload(Recommendation.intents).selectinload(RecommendationIntent.mission)
+        )
     )
     by_statement: dict[int, list[Recommendation]] = {}
     for recommendation in recommendations:
@@ -211,8 +292,10 @@ async def _by_statement(
     return by_statement
 
 
-def _as_seen(recommendation: Recommendation, principal: Principal, closed: bool) -> dict[str, Any]:
-    seen = recommendation_json(recommendation)
+def _as_seen(
+    recommendation: Recommendation, principal: Principal, closed: bool, *, draft: bool
+) -> dict[str, Any]:
+    seen = recommendation_json(recommendation) if draft else approved_json(recommendation)
     missions = sorted((intent.mission for intent in recommendation.intents), key=lambda m: m.name)
     if principal.is_organiser:
         seen["intending"] = len(missions)
@@ -243,7 +326,7 @@ async def mark(
         recommendation is None
         or statement is None
         or not principal.may_enter(statement.country_session_id)
-        or statement.review is not Review.APPROVED
+        or recommendation.approved_text is None
     ):
         # Not telling "not yours" from "none": a hidden recommendation stays hidden.
         raise NotFound("No such recommendation.")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.keys import DATABASE
+from server.keys import DATABASE, NOTIFIER
 from server.models import Recommendation, utcnow
 from server.recommendations import service
 from server.recommendations.rules import parse_items
 from server.recommendations.themes import THEMES
+from server.statements.notify import announce
 from server.web.permissions import principal_of, statement_scope_of
 from server.web.requests import path_id, read_json_object
 
@@ -30,7 +31,11 @@ async def replace(request: web.Request) -> web.Response:
     items = parse_items((await read_json_object(request)).get("items"))
     statement_id = statement_scope_of(request).statement_id
     async with request.app[DATABASE].write() as session:
-        saved = await service.replace(session, statement_id, items, principal_of(request), utcnow())
+        saved, in_review = await service.replace(
+            session, statement_id, items, principal_of(request), utcnow()
+        )
+    if in_review is not None:  # the moderators' pages refresh, as for a new recording
+        await announce(request.app[NOTIFIER], in_review)
     return _statement_answer(statement_id, saved)
 
 
@@ -38,7 +43,9 @@ async def replace(request: web.Request) -> web.Response:
 async def clear(request: web.Request) -> web.Response:
     statement_id = statement_scope_of(request).statement_id
     async with request.app[DATABASE].write() as session:
-        await service.clear(session, statement_id, principal_of(request), utcnow())
+        in_review = await service.clear(session, statement_id, principal_of(request), utcnow())
+    if in_review is not None:
+        await announce(request.app[NOTIFIER], in_review)
     return _statement_answer(statement_id, [])
 
 

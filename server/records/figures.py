@@ -7,8 +7,10 @@ What counts (docs/architecture.md, "Event figures"):
   invited without one has no scope, and counts as `unknown`.
 - a *question* is every question a delegate asked, whatever became of it; `asked` is their
   number and each status is counted apart (they add up to `asked`).
-- a *recommendation* is every item on a speaker's list, whatever became of the statement;
-  `by_theme` counts them per UPR theme (every theme present), and each session its own.
+- a *recommendation* is every item on a speaker's list as a moderator last approved it (a list
+  never approved, or rejected, counts for nothing; a draft waiting for review counts as it was
+  approved); `by_theme` counts them per UPR theme (every theme present), and each session its
+  own.
 Every kind, scope and status is present, zero or not, so that a table or chart never has to
 guess at a missing key. Counting is done by the database (GROUP BY), one query per figure.
 """
@@ -121,15 +123,16 @@ async def _speakers_by_session(session: AsyncSession, event_id: int) -> dict[int
 
 async def _recommendations(session: AsyncSession, event_id: int) -> dict[str, Any]:
     rows = await session.execute(
-        select(Recommendation.theme, func.count(Recommendation.id))
+        select(Recommendation.approved_theme, func.count(Recommendation.id))
         .join(Statement, Recommendation.statement_id == Statement.id)
         .join(Statement.country_session)
-        .where(_of_event(event_id))
-        .group_by(Recommendation.theme)
+        .where(_of_event(event_id), Recommendation.approved_text.is_not(None))
+        .group_by(Recommendation.approved_theme)
     )
     by_theme = dict.fromkeys(THEMES, 0)
     for theme, count in rows:
-        by_theme[theme] = by_theme.get(theme, 0) + count
+        if theme is not None:  # never, with approved_text set; for the type checker
+            by_theme[theme] = by_theme.get(theme, 0) + count
     return {"total": sum(by_theme.values()), "by_theme": by_theme}
 
 
@@ -138,7 +141,7 @@ async def _recommendations_by_session(session: AsyncSession, event_id: int) -> d
         select(Statement.country_session_id, func.count(Recommendation.id))
         .join(Recommendation, Recommendation.statement_id == Statement.id)
         .join(Statement.country_session)
-        .where(_of_event(event_id))
+        .where(_of_event(event_id), Recommendation.approved_text.is_not(None))
         .group_by(Statement.country_session_id)
     )
     return dict(rows.all())

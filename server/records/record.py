@@ -172,29 +172,34 @@ async def session_record(
 async def _recommendations(
     session: AsyncSession, statements: list[Statement]
 ) -> list[dict[str, Any]]:
-    """Every speaker's recommendations in screening order, with how many missions intend to
-    raise each (which ones is for the organisers' screen, not for a record that may be
-    published)."""
+    """Every speaker's recommendations as a moderator last approved them (a list never
+    approved, or rejected, is not in the record), in screening order, with how many missions
+    intend to raise each (which ones is for the organisers' screen, not for a record that may
+    be published)."""
     by_id = {statement.id: statement for statement in statements}
     rows = (
         await session.scalars(
             select(Recommendation)
-            .where(Recommendation.statement_id.in_(by_id))
+            .where(
+                Recommendation.statement_id.in_(by_id),
+                Recommendation.approved_text.is_not(None),
+            )
             .options(selectinload(Recommendation.intents))
         )
     ).all()
     ordered = sorted(
-        rows, key=lambda r: (by_id[r.statement_id].position, r.statement_id, r.position)
+        rows,
+        key=lambda r: (by_id[r.statement_id].position, r.statement_id, r.approved_position or 0),
     )
     return [
         {
             "statement": item.statement_id,
             "organisation": by_id[item.statement_id].organisation.name,
-            "number": item.position,
-            "text": item.text,
-            "theme": item.theme,
-            "theme_name": THEMES.get(item.theme, item.theme),
-            "previous": item.previous,
+            "number": item.approved_position,
+            "text": item.approved_text,
+            "theme": item.approved_theme,
+            "theme_name": THEMES.get(item.approved_theme or "", item.approved_theme),
+            "previous": item.approved_previous,
             "missions_intending": len(item.intents),
         }
         for item in ordered

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from server.errors import Conflict, Invalid, NotFound
 from server.models import CountrySession, Review, Statement, StatementState
+from server.recommendations import service as recommendations
 from server.sessions.service import statement_json as slot_json
 from server.statements.recording import Recording, caption_url, media_json
 from server.times import iso
@@ -70,12 +71,14 @@ async def review(
         statement.review = Review.APPROVED
         statement.approved_media = statement.media
         statement.review_reason = None
+        await recommendations.approve(session, statement.id)
     elif action == "reject":
         if not reason:
             raise Invalid("Say why, for the speaker: 'reason' is required to reject.")
         statement.review = Review.REJECTED
         statement.approved_media = None
         statement.review_reason = reason
+        await recommendations.withdraw_approval(session, statement.id)
     else:
         raise Invalid("'action' must be 'approve' or 'reject'.")
     return statement

@@ -112,3 +112,34 @@ def test_a_speakers_recommendations_reach_the_delegates_and_the_record(
     assert axe_violations(moderator.page) == []
     for screen in (speaker, moderator, delegate):
         assert screen.errors == []
+
+
+@pytest.mark.timeout(120)
+def test_a_list_changed_in_another_tab_is_reloaded_with_a_word_why(
+    demo: Demo, open_screen: Callable[..., Screen]
+) -> None:
+    invitation = demo.speaker(SESSION, 1)
+    editor_id = f"#recommendations-{invitation['statement']}"
+    here, there = open_screen(invitation["token"]), open_screen(invitation["token"])
+    editor = here.page.locator(editor_id)
+    editor.get_by_role("button", name="Add a recommendation").click()
+    row = editor.get_by_role("group", name="Recommendation 1")
+    row.get_by_label("Text of the recommendation").fill(SECOND)
+    row.get_by_label("UPR theme").select_option(label="Freedom of expression")
+    editor.get_by_role("button", name="Save the recommendations").click()
+    expect(editor.get_by_role("status")).to_have_text("Your recommendations are saved.")
+
+    # In the other tab the speaker withdraws it; this tab still has it, and edits it.
+    there.page.reload()
+    elsewhere = there.page.locator(editor_id)
+    elsewhere.get_by_role("button", name="Remove").click()
+    elsewhere.get_by_role("button", name="Save the recommendations").click()
+    expect(elsewhere.get_by_role("status")).to_have_text("Your recommendations are withdrawn.")
+    row.get_by_label("Text of the recommendation").fill("Repeal the press law.")
+    editor.get_by_role("button", name="Save the recommendations").click()
+    error = editor.get_by_role("alert")
+    expect(error).to_contain_text("Your list was changed elsewhere in the meantime")
+    expect(error).to_be_focused()
+    expect(editor).to_contain_text("No recommendations yet.")  # the list as saved now
+    for screen in (here, there):
+        assert screen.errors == []

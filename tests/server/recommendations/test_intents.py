@@ -127,7 +127,14 @@ async def test_only_delegates_who_can_see_it_mark_a_recommendation(
     assert [item["intending"] for item in organisers] == [0, 0]
 
 
-async def test_a_change_after_approval_goes_back_to_review_and_keeps_the_marks(
+async def review(client: Client, moderator: dict[str, str], statement_id: int, **body: str) -> None:
+    response = await client.post(
+        f"/api/statements/{statement_id}/review", json=body, headers=moderator
+    )
+    assert response.status == 200, await response.text()
+
+
+async def test_a_change_after_approval_goes_back_to_review_while_the_approved_list_stays(
     client: Client, seeded: Seed, bearer: Bearer, clips: Clips
 ) -> None:
     speaker, moderator, delegate = (
@@ -136,7 +143,7 @@ async def test_a_change_after_approval_goes_back_to_review_and_keeps_the_marks(
         await bearer("delegate"),
     )
     _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
-    first = saved["items"][0]["id"]
+    first, second = (item["id"] for item in saved["items"])
     await approved(client, speaker, moderator, seeded.statement_id, clips)
     assert (await intent(client, "PUT", delegate, first))[0] == 200
 
@@ -152,15 +159,72 @@ async def test_a_change_after_approval_goes_back_to_review_and_keeps_the_marks(
     ).json()
     assert statement["review"] == "pending"
     assert statement["on_screen"] is not None  # the approved recording stays on screen
-    assert (await session_list(client, delegate, seeded.session_id))["organisations"] == []
-    [review] = recommendations(await session_list(client, moderator, seeded.session_id))
-    assert (review["text"], review["intending"]) == ("Ratify OP-CAT by 2028.", 1)
+    # Delegates still see the list as approved, and may still mark it, the item taken off the
+    # draft included; the speaker and the moderators see the draft.
+    [group] = (await session_list(client, delegate, seeded.session_id))["organisations"]
+    assert group["review"] == "pending"
+    assert [(i["id"], i["text"], i["ours"]) for i in group["recommendations"]] == [
+        (first, LIST[0]["text"], True),
+        (second, LIST[1]["text"], False),
+    ]
+    assert (await intent(client, "PUT", delegate, second))[0] == 200
+    draft = await (
+        await client.get(f"/api/statements/{seeded.statement_id}/recommendations", headers=speaker)
+    ).json()
+    assert [(i["id"], i["text"]) for i in draft["items"]] == [(first, "Ratify OP-CAT by 2028.")]
+    [under_review] = recommendations(await session_list(client, moderator, seeded.session_id))
+    assert (under_review["text"], under_review["intending"]) == ("Ratify OP-CAT by 2028.", 1)
 
-    approve = await client.post(
-        f"/api/statements/{seeded.statement_id}/review",
-        json={"action": "approve"},
-        headers=moderator,
-    )
-    assert approve.status == 200
+    # Approved: the rewritten item is no longer the one the mission marked, and the one taken
+    # off the list goes, with its mark.
+    await review(client, moderator, seeded.statement_id, action="approve")
     [seen] = recommendations(await session_list(client, delegate, seeded.session_id))
-    assert (seen["text"], seen["ours"]) == ("Ratify OP-CAT by 2028.", True)
+    assert (seen["id"], seen["text"], seen["ours"]) == (first, "Ratify OP-CAT by 2028.", False)
+    assert (await intent(client, "PUT", delegate, second))[0] == 404
+
+
+async def test_marks_stay_on_a_moved_item_and_go_from_one_with_a_new_theme(
+    client: Client, seeded: Seed, bearer: Bearer, clips: Clips
+) -> None:
+    speaker, moderator, delegate = (
+        await bearer("speaker"),
+        await bearer("moderator"),
+        await bearer("delegate"),
+    )
+    _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
+    first, second = (item["id"] for item in saved["items"])
+    await approved(client, speaker, moderator, seeded.statement_id, clips)
+    for item in (first, second):
+        assert (await intent(client, "PUT", delegate, item))[0] == 200
+    # The second first, its reference to the previous cycle dropped; the first on a new theme.
+    moved = [
+        {"id": second, "text": LIST[1]["text"], "theme": LIST[1]["theme"]},
+        {"id": first, "text": LIST[0]["text"], "theme": "death_penalty"},
+    ]
+    assert (await put_list(client, speaker, seeded.statement_id, moved))[0] == 200
+    await review(client, moderator, seeded.statement_id, action="approve")
+    seen = recommendations(await session_list(client, delegate, seeded.session_id))
+    assert [(i["id"], i["position"], i["theme"], i["ours"]) for i in seen] == [
+        (second, 1, LIST[1]["theme"], True),
+        (first, 2, "death_penalty", False),
+    ]
+
+
+async def test_a_rejected_statement_shows_no_list_and_its_marks_go(
+    client: Client, seeded: Seed, bearer: Bearer, clips: Clips
+) -> None:
+    speaker, moderator, delegate = (
+        await bearer("speaker"),
+        await bearer("moderator"),
+        await bearer("delegate"),
+    )
+    _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
+    first = saved["items"][0]["id"]
+    await approved(client, speaker, moderator, seeded.statement_id, clips)
+    assert (await intent(client, "PUT", delegate, first))[0] == 200
+    await review(client, moderator, seeded.statement_id, action="reject", reason="Off topic.")
+    assert (await session_list(client, delegate, seeded.session_id))["organisations"] == []
+    assert (await intent(client, "PUT", delegate, first))[0] == 404
+    await review(client, moderator, seeded.statement_id, action="approve")
+    seen = recommendations(await session_list(client, delegate, seeded.session_id))
+    assert [i["ours"] for i in seen] == [False, False]

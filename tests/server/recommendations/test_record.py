@@ -42,9 +42,14 @@ async def test_the_record_and_the_figures_carry_the_recommendations(
             await client.put(f"/api/recommendations/{first}/intent", headers=delegate)
         ).status == 200
 
+    # A change waiting for review is not in the record, nor in the figures: the approved list is.
+    draft = [{"id": first, "text": "Ratify OP-CAT now.", "theme": "other"}]
+    assert (await put_list(client, speaker, seeded.statement_id, draft))[0] == 200
+
     response = await client.get(f"/api/sessions/{seeded.session_id}/record", headers=moderator)
     record = await response.json()
     assert verify(record)
+    # The NHRI's statement was never reviewed: its list is not in the record.
     assert [
         (r["organisation"], r["number"], r["theme"], r["previous"], r["missions_intending"])
         for r in record["recommendations"]
@@ -52,8 +57,8 @@ async def test_the_record_and_the_figures_carry_the_recommendations(
         ("Ligue des droits humains", 1, "torture", None, 2),
         ("Ligue des droits humains", 2, "freedom_of_expression", "115.23", 0),
         ("Ligue des droits humains", 3, "civic_space", None, 0),
-        ("NHRI", 1, "torture", None, 0),
     ]
+    assert record["recommendations"][0]["text"] == LIST[0]["text"]
     assert record["recommendations"][0]["theme_name"] == "Torture and ill-treatment"
     assert record["recommendations"][2]["text"] == HOSTILE["text"]
 
@@ -92,6 +97,20 @@ async def test_the_record_and_the_figures_carry_the_recommendations(
 
     response = await client.get(f"/api/events/{seeded.event_id}/figures", headers=moderator)
     figures = await response.json()
-    assert figures["recommendations"]["total"] == 4
-    assert figures["recommendations"]["by_theme"]["torture"] == 2
-    assert [row["recommendations"] for row in figures["sessions"]] == [4, 0]
+    assert figures["recommendations"]["total"] == 3
+    assert figures["recommendations"]["by_theme"]["torture"] == 1
+    assert figures["recommendations"]["by_theme"]["other"] == 0
+    assert [row["recommendations"] for row in figures["sessions"]] == [3, 0]
+    assert "Ratify OP-CAT now." not in page
+
+    # Rejected, the list leaves the record and the figures.
+    rejected = await client.post(
+        f"/api/statements/{seeded.statement_id}/review",
+        json={"action": "reject", "reason": "Off topic."},
+        headers=moderator,
+    )
+    assert rejected.status == 200
+    response = await client.get(f"/api/sessions/{seeded.session_id}/record", headers=moderator)
+    assert (await response.json())["recommendations"] == []
+    response = await client.get(f"/api/events/{seeded.event_id}/figures", headers=moderator)
+    assert (await response.json())["recommendations"]["total"] == 0

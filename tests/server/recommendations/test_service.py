@@ -1,5 +1,6 @@
 """The recommendations service on each engine (SQLite, PostgreSQL): a list kept by id, marks
-made once per mission even when two delegates of it mark at the same moment."""
+made once per mission even when two delegates of it mark at the same moment, the approved list
+seen by delegates while a change waits for review."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ async def test_a_list_is_kept_by_id_and_marked_once_per_mission(
         RecommendationInput(None, "Repeal article 7.", "freedom_of_expression", "115.23"),
     ]
     async with database.write() as session:
-        first, second = await service.replace(
+        (first, second), _ = await service.replace(
             session, seeded.statement_id, items, speaker, utcnow()
         )
         ids = first.id, second.id
@@ -63,6 +64,7 @@ async def test_a_list_is_kept_by_id_and_marked_once_per_mission(
             .where(Statement.id == seeded.statement_id)
             .values(review=Review.APPROVED)
         )
+        await service.approve(session, seeded.statement_id)
 
     async def mark(principal: Principal) -> None:
         async with database.write() as session:
@@ -77,14 +79,23 @@ async def test_a_list_is_kept_by_id_and_marked_once_per_mission(
     # Reordered and the first kept: its mark stays; the one left out goes.
     kept = [RecommendationInput(ids[0], "Ratify OP-CAT.", "torture", None)]
     async with database.write() as session:
-        [again] = await service.replace(session, seeded.statement_id, kept, speaker, utcnow())
+        [again], in_review = await service.replace(
+            session, seeded.statement_id, kept, speaker, utcnow()
+        )
+    assert in_review is not None
+    assert in_review.id == seeded.statement_id
     assert again.id == ids[0]
     async with database.read() as session:
         seen = await service.of_session(session, seeded.session_id, delegate)
         statement = await session.get(Statement, seeded.statement_id)
     assert statement is not None
     assert statement.review is Review.PENDING  # a change after approval: reviewed again
-    assert seen["organisations"] == []
+    # Delegates see the list as approved until the change is approved; organisers the draft.
+    [approved] = seen["organisations"]
+    assert [(item["id"], item["ours"]) for item in approved["recommendations"]] == [
+        (ids[0], True),
+        (ids[1], False),
+    ]
     async with database.read() as session:
         organisers = await service.of_session(
             session, seeded.session_id, Principal(0, seeded.event_id, "Mo", Role.MODERATOR,

@@ -160,11 +160,16 @@ async def test_after_the_deadline_only_organisers_change_a_list(
     before = await get_list(client, speaker, seeded.statement_id)
     await set_statement_deadline(database, seeded.event_id, utcnow() - timedelta(seconds=1))
     status, answer = await put_list(client, speaker, seeded.statement_id, [LIST[0]])
-    assert (status, answer["error"]["code"]) == (403, "deadline_passed")
+    assert (status, answer["error"]["code"], answer["error"]["field"]) == (
+        403,
+        "deadline_passed",
+        "items",
+    )
     withdrawn = await client.delete(
         f"/api/statements/{seeded.statement_id}/recommendations", headers=speaker
     )
     assert withdrawn.status == 403
+    assert (await withdrawn.json())["error"]["field"] == "items"
     assert await get_list(client, speaker, seeded.statement_id) == before
     # Reading stays open; an organiser may still correct it; an extension reopens it.
     status, _ = await put_list(client, moderator, seeded.statement_id, [LIST[0]])

@@ -79,15 +79,28 @@ async def test_recommendations_per_theme_and_per_session_on_each_engine(
     async with database.write() as session:
         for statement_id, listed in themes.items():
             session.add_all(
-                Recommendation(statement_id=statement_id, position=n, text="R.", theme=theme)
+                Recommendation(
+                    statement_id=statement_id, position=n, text="R.", theme=theme,
+                    approved_position=n, approved_text="R.", approved_theme=theme,
+                )
                 for n, theme in enumerate(listed, start=1)
+            )  # fmt: skip
+        # A draft never approved counts for nothing; an approved item counts as approved.
+        session.add(
+            Recommendation(statement_id=other_statement, position=2, text="D.", theme="lgbti")
+        )
+        session.add(
+            Recommendation(
+                statement_id=seeded.statement_id, position=4, text="New.", theme="lgbti",
+                in_draft=False, approved_position=4, approved_text="R.", approved_theme="torture",
             )
+        )  # fmt: skip
 
     async with database.read() as session:
         figures = await event_figures(session, seeded.event_id)
 
-    assert figures["recommendations"]["total"] == 4
+    assert figures["recommendations"]["total"] == 5
     by_theme = figures["recommendations"]["by_theme"]
     assert set(by_theme) == set(THEMES)  # every theme, zero or not
-    assert (by_theme["torture"], by_theme["lgbti"], by_theme["womens_rights"]) == (3, 1, 0)
-    assert [row["recommendations"] for row in figures["sessions"]] == [3, 1]
+    assert (by_theme["torture"], by_theme["lgbti"], by_theme["womens_rights"]) == (4, 1, 0)
+    assert [row["recommendations"] for row in figures["sessions"]] == [4, 1]

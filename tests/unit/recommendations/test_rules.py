@@ -30,6 +30,17 @@ def test_a_list_is_read_in_order_and_cleaned() -> None:
     ]
 
 
+def test_a_previous_reference_is_one_line_and_one_that_cleans_to_nothing_is_none() -> None:
+    items = parse_items(
+        [
+            one(previous="115.23\n and\r\n115.24"),
+            one(previous="\u200b\u202e \n"),
+            one(previous="115.\u200b23 \u200b 7"),
+        ]
+    )
+    assert [item.previous for item in items] == ["115.23 and 115.24", None, "115.23 7"]
+
+
 def test_every_theme_is_accepted_and_ten_items_are_enough() -> None:
     assert [
         item.theme for item in parse_items([one(theme=theme) for theme in list(THEMES)[:10]])
