@@ -32,13 +32,17 @@ def requested(query: str | None, accept_language: str | None) -> str:
         return chosen
     weighted: list[tuple[float, int, str]] = []
     for position, part in enumerate((accept_language or "").split(",")):
-        tag, _, parameters = part.partition(";")
+        tag, *parameters = part.split(";")
         weight = 1.0
-        if parameters.strip().startswith("q="):
-            try:
-                weight = float(parameters.strip()[2:])
-            except ValueError:
-                continue
-        if (language := known(tag)) is not None and weight > 0:
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = -1.0
+        if not (0 < weight <= 1):  # q=0 is "not this one"; nan, inf and garbage count for none
+            continue
+        if (language := known(tag)) is not None:
             weighted.append((-weight, position, language))
     return min(weighted)[2] if weighted else DEFAULT

@@ -18,10 +18,10 @@ const STORAGE_KEY = "presession.language";
 
 function chosen() {
   const stored = localStorage.getItem(STORAGE_KEY);
-  if (stored in CATALOGS) return stored;
+  if (stored && Object.hasOwn(CATALOGS, stored)) return stored;
   for (const preferred of navigator.languages ?? []) {
     const base = preferred.slice(0, 2).toLowerCase();
-    if (base in CATALOGS) return base;
+    if (Object.hasOwn(CATALOGS, base)) return base;
   }
   return "en";
 }

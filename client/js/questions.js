@@ -17,7 +17,9 @@ export function questionItem(question, { withAuthor = false } = {}) {
       h("span", { class: "mission" }, who),
       question.mission?.state_under_review
         ? h("span", { class: "badge sur-badge" }, t("question.sur")) : null,
-      " → ", h("span", { class: "to" }, addressee(question))),
+      // An arrow is not mirrored by the bidi algorithm: it points to the addressee either way.
+      document.documentElement.dir === "rtl" ? " ← " : " → ",
+      h("span", { class: "to" }, addressee(question))),
     h("p", { class: "question-text" }, question.text));
   if (question.edited && question.original_text) {
     item.append(h("p", { class: "original" }, t("question.original", { text: question.original_text })));

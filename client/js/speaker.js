@@ -5,7 +5,7 @@
 import { announce, errorText, requireSignIn, setupPage, showConnection } from "/static/js/common.js";
 import { api, byId, fill, h, keepFocus } from "/static/js/dom.js";
 import {
-  LANGUAGES, LANGUAGE_NAMES, countryName, formatMoment, formatNumber, formatRange, t,
+  LANGUAGES, LANGUAGE_NAMES, countryName, lang, formatMoment, formatNumber, formatRange, t,
 } from "/static/js/i18n.js";
 import { LiveRoom } from "/static/js/live.js";
 import { previewPlayer } from "/static/js/player.js";
@@ -182,12 +182,18 @@ function uploadForm(card, statement) {
     h("div", { class: "button-row" }, start, pause), progress, status);
 }
 
+/** The language captions are offered in first: the statement's own, else the page's. */
+function captionsLanguage(statement) {
+  return LANGUAGES.includes(statement.language) ? statement.language : lang;
+}
+
 function captionsForm(statement) {
   const fileId = `captions-${statement.id}`;
   const languageId = `captions-language-${statement.id}`;
   const file = h("input", { type: "file", id: fileId, accept: ".vtt,.srt,text/vtt" });
   const language = h("select", { id: languageId },
-    ...LANGUAGES.map((code) => h("option", { value: code, lang: code }, LANGUAGE_NAMES[code])));
+    ...LANGUAGES.map((code) => h("option",
+      { value: code, lang: code, selected: code === captionsLanguage(statement) }, LANGUAGE_NAMES[code])));
   const status = h("p", { class: "form-status", role: "status" });
   const send = h("button", { type: "button", class: "secondary" }, t("speaker.captions_send"));
   send.addEventListener("click", async () => {
@@ -201,7 +207,8 @@ function captionsForm(statement) {
       status.textContent = errorText(error);
     }
   });
-  const existing = (statement.captions ?? []).map((caption) => caption.language).join(", ");
+  const existing = (statement.captions ?? [])
+    .map((caption) => LANGUAGE_NAMES[caption.language] ?? caption.language).join(", ");
   return h("details", { class: "captions" }, h("summary", {}, t("speaker.captions")),
     existing ? h("p", {}, t("speaker.captions_existing", { languages: existing })) : null,
     h("label", { for: fileId }, t("speaker.captions_file")), file,

@@ -34,6 +34,10 @@ def test_a_session_end_to_end(
     card.get_by_role("button", name="Upload").click()
     expect(card.locator(".state")).to_contain_text("State: ready", timeout=90_000)
     expect(card.locator("video.preview")).to_be_visible()
+    # Captions are offered in the statement's language first (else the page's), never the
+    # menu's first language by accident.
+    card.locator("summary", has_text="Captions").click()
+    expect(card.get_by_label("Captions language")).to_have_value("en")
 
     # The moderator previews and approves it, then starts the screening.
     review = moderator.page.locator(f"#review [data-statement='{invitation['statement']}']")

@@ -36,6 +36,11 @@ def test_known(value: object, expected: str | None) -> None:
         (None, "de, pt", "en"),
         (None, None, "en"),
         ("xx", "ru", "ru"),
+        (None, "fr;Q=0.1, ru;q=0.5", "ru"),  # the parameter's name in any case
+        (None, "fr;level=1;q=0.1, ru;q=0.5", "ru"),  # q after another parameter
+        (None, "fr;q=inf, ru;q=0.5", "ru"),  # beyond 1: counts for none
+        (None, "fr;q=1e999, es;q=nan, ru;q=0.2", "ru"),
+        (None, "fr;q=-1", "en"),
     ],
 )
 def test_requested(query: str | None, accept: str | None, expected: str) -> None:
