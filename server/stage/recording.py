@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 QA_RECORDING = "qa_recording"  # the job that makes the Q&A recording of a closed session
 
 PIECE = re.compile(
-    r"^p(?P<person>\d{1,18})-(?P<ms>\d{1,16})-(?P<tag>[0-9a-f]{6})"
+    r"^(?P<publication>p(?P<person>\d{1,18})-(?P<ms>\d{1,16})-(?P<tag>[0-9a-f]{6}))"
     r"-(?P<kind>audio|video)-(?P<mid>\d{1,3})\.mjr$"
 )
 # A piece written to in the last few seconds may still be open in Janus: wait for it.
@@ -452,7 +452,7 @@ async def _convert(piece: Path, work: Path) -> Track | None:
         return None
     return Track(
         person_id=int(match["person"]),
-        publication=piece.name.split(f"-{kind}-")[0],
+        publication=match["publication"],
         kind=kind,
         media=target,
         started_at=datetime.fromtimestamp(first_packet_us / 1_000_000, UTC),

@@ -37,11 +37,9 @@ async def test_a_mission_marks_once_and_each_role_sees_what_it_may(
     client: Client, seeded: Seed, bearer: Bearer, clips: Clips
 ) -> None:
     app = client.server.app
-    speaker, moderator, delegate = (
-        await bearer("speaker"),
-        await bearer("moderator"),
-        await bearer("delegate"),
-    )
+    speaker, moderator, delegate = [
+        await bearer(role) for role in ("speaker", "moderator", "delegate")
+    ]
     _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
     first, second = (item["id"] for item in saved["items"])
     await approved(client, speaker, moderator, seeded.statement_id, clips)
@@ -104,11 +102,9 @@ async def test_a_mission_marks_once_and_each_role_sees_what_it_may(
 async def test_only_delegates_who_can_see_it_mark_a_recommendation(
     client: Client, seeded: Seed, bearer: Bearer, clips: Clips
 ) -> None:
-    speaker, moderator, delegate = (
-        await bearer("speaker"),
-        await bearer("moderator"),
-        await bearer("delegate"),
-    )
+    speaker, moderator, delegate = [
+        await bearer(role) for role in ("speaker", "moderator", "delegate")
+    ]
     _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
     first = saved["items"][0]["id"]
     # Not approved yet: hidden from delegates, so not theirs to mark.
@@ -137,11 +133,9 @@ async def review(client: Client, moderator: dict[str, str], statement_id: int, *
 async def test_a_change_after_approval_goes_back_to_review_while_the_approved_list_stays(
     client: Client, seeded: Seed, bearer: Bearer, clips: Clips
 ) -> None:
-    speaker, moderator, delegate = (
-        await bearer("speaker"),
-        await bearer("moderator"),
-        await bearer("delegate"),
-    )
+    speaker, moderator, delegate = [
+        await bearer(role) for role in ("speaker", "moderator", "delegate")
+    ]
     _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
     first, second = (item["id"] for item in saved["items"])
     await approved(client, speaker, moderator, seeded.statement_id, clips)
@@ -186,11 +180,9 @@ async def test_a_change_after_approval_goes_back_to_review_while_the_approved_li
 async def test_marks_stay_on_a_moved_item_and_go_from_one_with_a_new_theme(
     client: Client, seeded: Seed, bearer: Bearer, clips: Clips
 ) -> None:
-    speaker, moderator, delegate = (
-        await bearer("speaker"),
-        await bearer("moderator"),
-        await bearer("delegate"),
-    )
+    speaker, moderator, delegate = [
+        await bearer(role) for role in ("speaker", "moderator", "delegate")
+    ]
     _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
     first, second = (item["id"] for item in saved["items"])
     await approved(client, speaker, moderator, seeded.statement_id, clips)
@@ -213,11 +205,9 @@ async def test_marks_stay_on_a_moved_item_and_go_from_one_with_a_new_theme(
 async def test_a_rejected_statement_shows_no_list_and_its_marks_go(
     client: Client, seeded: Seed, bearer: Bearer, clips: Clips
 ) -> None:
-    speaker, moderator, delegate = (
-        await bearer("speaker"),
-        await bearer("moderator"),
-        await bearer("delegate"),
-    )
+    speaker, moderator, delegate = [
+        await bearer(role) for role in ("speaker", "moderator", "delegate")
+    ]
     _, saved = await put_list(client, speaker, seeded.statement_id, LIST)
     first = saved["items"][0]["id"]
     await approved(client, speaker, moderator, seeded.statement_id, clips)
