@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.settings import Settings
+from server.sqlite_driver import one_trip_module
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _BEGIN_OPTION = "presession_begin"
@@ -41,7 +42,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self._prepare_sqlite_path(url)
-            self.engine = create_async_engine(url, connect_args={"timeout": 30})
+            one_trip = one_trip_module() if url.startswith("sqlite+aiosqlite") else None
+            options: dict[str, Any] = {"module": one_trip} if one_trip is not None else {}
+            self.engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
             _configure_sqlite(self.engine, settings)
         else:
             self.engine = create_async_engine(url, pool_pre_ping=True)
