@@ -28,6 +28,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import re
 import sys
 import tempfile
 import time
@@ -326,6 +327,8 @@ async def run_set_up(
         "rss_per_connection": grown / connected,
         "rss_total": sum(j["rss"] for j in joined),
         "gc": [_gc_delta(b["gc"], a["gc"]) for b, a in zip(gc_before, gc_after, strict=True)],
+        "walked": [after["walked"] for after in gc_after],
+        "frozen": [after["frozen"] for after in gc_after],
         # The share of one CPU each server process had while measured (200% = both cores).
         "cpu": [
             (a["cpu"] - b["cpu"]) / (a["wall"] - b["wall"])
@@ -390,7 +393,8 @@ def describe(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f"  server RSS per connection: {result['rss_per_connection'] / 1024:.1f} KiB"
         f" ({result['rss_total'] / 2**20:.0f} MiB in all)",
         f"  full (gen 2) collections while measured, per process: {gen2}, taking {gen2_ms} ms"
-        f" (longest since start {longest} ms)",
+        f" (longest since start {longest} ms); objects a full collection walks after the"
+        f" asks {result['walked']}, frozen {result['frozen']}",
         f"  server CPU while measured, per process: {[f'{c:.0%}' for c in result['cpu']]} of"
         f" one core; machine load average {result['load']:.1f} on {os.cpu_count()} cores",
     ]
@@ -420,7 +424,9 @@ def table(results: list[tuple[str, dict[str, Any]]]) -> list[str]:
 
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     name, _, assignments = text.partition(":")
-    settings = dict(item.split("=", 1) for item in assignments.split(",") if item)
+    # NAME=V,NAME=V; a value may hold commas itself (PRESESSION_GC_THRESHOLD=700,10,100).
+    items = re.split(r",(?=[A-Z][A-Z0-9_]*=)", assignments)
+    settings = dict(item.split("=", 1) for item in items if item)
     return name, settings
 
 

@@ -120,6 +120,8 @@ async def _serve(env: dict[str, str], port: int, pipe: Any) -> None:
                 {
                     "rss": rss_bytes(),
                     "gc": collections.figures(),
+                    "walked": len(gc.get_objects()),  # what a full collection walks
+                    "frozen": gc.get_freeze_count(),
                     "cpu": cpu.user + cpu.system,
                     "wall": time.monotonic(),
                 }

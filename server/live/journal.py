@@ -59,11 +59,18 @@ class SessionWrite:
             await connection.execute(insert(SessionUpdate), self._rows)
 
     async def question(self, question_id: object) -> Question:
-        question = await self.session.scalar(
-            select(Question)
-            .where(Question.id == question_id)
-            .options(*reading.QUESTION_LOADS)
-            .with_for_update()
+        question = (
+            (
+                await self.session.scalars(
+                    select(Question)
+                    .where(Question.id == question_id)
+                    .options(*reading.QUESTION_LOADS)
+                    # The question's row only: PostgreSQL refuses to lock the outer joins'.
+                    .with_for_update(of=Question)
+                )
+            )
+            .unique()
+            .one_or_none()
         )
         if question is None or question.country_session_id != self.country_session.id:
             raise NotFound("No such question.")

@@ -32,8 +32,11 @@ async def apply(
 async def _approve(
     write: SessionWrite, question: Question, command: Moderate, fifo: bool
 ) -> list[Question]:
-    question.round = await write.mission_round(question)
-    queue = await write.queue()
+    # Neither read depends on this question's pending change (the round is set after the
+    # first; the second is of questions approved already): no flush before them.
+    with write.session.no_autoflush:
+        question.round = await write.mission_round(question)
+        queue = await write.queue()
     index = insertion_index(
         [Queued(item.id, item.round) for item in queue], question.round, fifo=fifo
     )

@@ -37,7 +37,8 @@ QUESTION_LOADS = (
     joinedload(Question.author),
     joinedload(Question.mission),
     joinedload(Question.to_statement).joinedload(Statement.organisation),
-    selectinload(Question.answers).joinedload(WrittenAnswer.organisation),
+    # Joined, not a second SELECT: one statement per read of questions (few have answers).
+    joinedload(Question.answers).joinedload(WrittenAnswer.organisation),
 )
 
 

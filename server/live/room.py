@@ -198,6 +198,8 @@ class LiveRoom:
             for request in batch:
                 outcomes.append((request, await self._ask_in_savepoint(write, request)))
         for request, outcome in outcomes:
+            if isinstance(outcome, dict):  # its moderation then needs no read of its session
+                self._remember(outcome["id"], session_id)
             _settle(request, outcome)
 
     async def _commit_alone(self, session_id: int, request: WaitingAsk) -> None:
@@ -308,10 +310,13 @@ class LiveRoom:
             )
         if session_id is None:
             raise NotFound("No such question.")
+        self._remember(question_id, session_id)
+        return session_id
+
+    def _remember(self, question_id: int, session_id: int) -> None:
         if len(self._question_sessions) >= _KNOWN_QUESTIONS:
             self._question_sessions.clear()
         self._question_sessions[question_id] = session_id
-        return session_id
 
     def write(self, session_id: int) -> AbstractAsyncContextManager[SessionWrite]:
         """A journalled write on one session, for the other parts of the live room (the stage)."""

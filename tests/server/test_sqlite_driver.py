@@ -84,7 +84,8 @@ async def test_what_a_statement_leaves_is_read_as_before(sqlite: Database) -> No
         names, rows = list(result.keys()), result.all()
         nothing = (await connection.execute(text("SELECT 1 WHERE 0"))).all()
     assert isinstance(new_id, int)
-    assert inserted.inserted_primary_key is not None and inserted.inserted_primary_key[0] > new_id
+    assert inserted.inserted_primary_key is not None
+    assert inserted.inserted_primary_key[0] > new_id
     assert many.rowcount == 3
     assert names == ["the_slug", "id"]
     assert [row.the_slug for row in rows] == ["a", "b", "c", "d", "e"]
@@ -94,7 +95,8 @@ async def test_what_a_statement_leaves_is_read_as_before(sqlite: Database) -> No
 async def test_a_refused_statement_raises_and_undoes_only_itself(sqlite: Database) -> None:
     async with sqlite.write() as session:
         session.add(Event(slug="unique", name="first", timezone="UTC"))
-    with pytest.raises(IntegrityError):
+
+    async def collide() -> None:
         async with sqlite.write() as session:
             session.add(Event(slug="kept-not", name="x", timezone="UTC"))
             await session.flush()
@@ -102,6 +104,9 @@ async def test_a_refused_statement_raises_and_undoes_only_itself(sqlite: Databas
             await connection.execute(
                 insert(Event).values(slug="unique", name="again", timezone="UTC")
             )
+
+    with pytest.raises(IntegrityError):
+        await collide()
     async with sqlite.read() as session:
         slugs = (await session.scalars(select(Event.slug).order_by(Event.slug))).all()
         assert slugs == ["unique"]  # the failed write left nothing; the connection still works
