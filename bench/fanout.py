@@ -326,8 +326,15 @@ async def run_set_up(
         "ask_rate": len(latencies) / args.ask_seconds,
         "rss_per_connection": grown / connected,
         "rss_total": sum(j["rss"] for j in joined),
+        "rss_grown_measured": sum(
+            a["rss"] - b["rss"] for a, b in zip(gc_after, gc_before, strict=True)
+        ),
         "gc": [_gc_delta(b["gc"], a["gc"]) for b, a in zip(gc_before, gc_after, strict=True)],
         "walked": [after["walked"] for after in gc_after],
+        # In the first server process, which takes the moderator's events: the fan-out phase's
+        # `moderate`s, and the ask phase's `ask`s.
+        "moderate_in_server": _since(gc_before[0], gc_after[0], "moderate"),
+        "moderate_committed": _since(gc_before[0], gc_after[0], "moderate:committed"),
         "frozen": [after["frozen"] for after in gc_after],
         # The share of one CPU each server process had while measured (200% = both cores).
         "cpu": [
@@ -351,6 +358,10 @@ async def _profile(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
+
+
+def _since(before: dict[str, Any], after: dict[str, Any], event: str) -> list[float]:
+    return list(after["handled"][event][len(before["handled"][event]) :])
 
 
 def _gc_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -383,15 +394,22 @@ def describe(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f" p99 {ms(b99)} ms",
         f"  delivery to the last client, our update: p50 {ms(o50)} ms, p99 {ms(o99)} ms",
         f"  ratio ours/bare: p50 {o50 / b50:.2f}x, p99 {o99 / b99:.2f}x (goal <= 1.3)",
+        f"  the five slowest deliveries, ours: {[ms(v) for v in sorted(ours)[-5:]]} ms;"
+        f" bare: {[ms(v) for v in sorted(bare)[-5:]]} ms",
         "  of ours, the moderator's write (request to the moderator's own update):"
         f" p50 {ms(percentile(result['write'], 0.5))} ms,"
-        f" p99 {ms(percentile(result['write'], 0.99))} ms",
+        f" p99 {ms(percentile(result['write'], 0.99))} ms; in the server (event in, answer"
+        f" out): p50 {ms(percentile(result['moderate_in_server'], 0.5))} ms,"
+        f" p99 {ms(percentile(result['moderate_in_server'], 0.99))} ms; of that, until"
+        f" committed: p50 {ms(percentile(result['moderate_committed'], 0.5))} ms,"
+        f" p99 {ms(percentile(result['moderate_committed'], 0.99))} ms",
         f"  ask ack latency at {result['ask_rate']:.0f} questions/s (asked for"
         f" {args.ask_rate:.0f}, from {args.askers} delegates; {result['refused']} refused),"
         f" SQLite: p50 {ms(percentile(asks, 0.5))} ms, p99 {ms(percentile(asks, 0.99))} ms"
         " (goal p99 <= 50 ms)",
         f"  server RSS per connection: {result['rss_per_connection'] / 1024:.1f} KiB"
-        f" ({result['rss_total'] / 2**20:.0f} MiB in all)",
+        f" ({result['rss_total'] / 2**20:.0f} MiB in all; grew"
+        f" {result['rss_grown_measured'] / 2**20:.1f} MiB while measured)",
         f"  full (gen 2) collections while measured, per process: {gen2}, taking {gen2_ms} ms"
         f" (longest since start {longest} ms); objects a full collection walks after the"
         f" asks {result['walked']}, frozen {result['frozen']}",
@@ -457,7 +475,7 @@ def main() -> None:
     )
     parser.add_argument("--variant", action="append", default=[], help="NAME:PRESESSION_X=V,...")
     parser.add_argument("--processes", type=int, default=3, help="client processes")
-    parser.add_argument("--trials", type=int, default=20, help="questions approved and moved")
+    parser.add_argument("--trials", type=int, default=50, help="questions approved and moved")
     parser.add_argument("--pause", type=float, default=0.25, help="seconds between sends")
     parser.add_argument("--ask-rate", type=float, default=100.0)
     parser.add_argument("--askers", type=int, default=100, help="distinct delegates asking")

@@ -6,6 +6,7 @@ baseline) and for the process's figures (memory, garbage collections).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import os
 import time
@@ -16,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from server.app import create_app
-from server.keys import BROADCASTER
+from server.keys import BROADCASTER, LIVE_ROOM
 from server.runtime import tune_runtime
 from server.settings import Settings
 
@@ -81,6 +82,43 @@ def _bench_json(name: str | None) -> None:
         engineio.packet.Packet.json = OrjsonModule
 
 
+_ARRIVED: contextvars.ContextVar[tuple[str, float] | None] = contextvars.ContextVar(
+    "arrived", default=None
+)
+
+
+def _time_events(namespace: Any, room: Any, events: tuple[str, ...]) -> dict[str, list[float]]:
+    """How long the server took over each of these events, in seconds: from the event's
+        arrival in the namespace to its answer (the sign-in check, the write, the publication to
+        every audience), and to the start of its first publication (`EVENT:committed`: the sign-in
+    check, the wait for the session's lock, the write and its commit)."""
+    times: dict[str, list[float]] = {}
+    for event in events:
+        times[event], times[f"{event}:committed"] = [], []
+    handle, publish = namespace.trigger_event, room._publish
+
+    async def timed(event: str, *args: Any) -> Any:
+        began = time.perf_counter()
+        token = _ARRIVED.set((event, began) if event in events else None)
+        try:
+            return await handle(event, *args)
+        finally:
+            _ARRIVED.reset(token)
+            if event in events:
+                times[event].append(time.perf_counter() - began)
+
+    async def published(change: Any) -> None:
+        arrived = _ARRIVED.get()
+        if arrived is not None:  # the first publication of this event's write
+            times[f"{arrived[0]}:committed"].append(time.perf_counter() - arrived[1])
+            _ARRIVED.set(None)
+        await publish(change)
+
+    namespace.trigger_event = timed
+    room._publish = published
+    return times
+
+
 def server_process(env: Mapping[str, str], port: int, pipe: Any) -> None:
     asyncio.run(_serve(dict(env), port, pipe))
 
@@ -106,6 +144,7 @@ async def _serve(env: dict[str, str], port: int, pipe: Any) -> None:
         sio.packet_class = MsgPackPacket
     if env.get("BENCH_PING_INTERVAL"):
         sio.eio.ping_interval = float(env["BENCH_PING_INTERVAL"])
+    handled = _time_events(sio.namespace_handlers[NAMESPACE], app[LIVE_ROOM], ("moderate",))
     pipe.send("ready")
     while True:
         command = await asyncio.to_thread(pipe.recv)
@@ -120,6 +159,7 @@ async def _serve(env: dict[str, str], port: int, pipe: Any) -> None:
                 {
                     "rss": rss_bytes(),
                     "gc": collections.figures(),
+                    "handled": {event: list(times) for event, times in handled.items()},
                     "walked": len(gc.get_objects()),  # what a full collection walks
                     "frozen": gc.get_freeze_count(),
                     "cpu": cpu.user + cpu.system,

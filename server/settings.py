@@ -104,6 +104,9 @@ class Settings:
     # after start-up and after bursts of connections; the generations' thresholds (None:
     # CPython's own, 700, 10, 10; raising them bought nothing measurable).
     gc_freeze: bool = True
+    # With gc_freeze: after each full collection, freeze its survivors too (all of them live),
+    # so that the next full collection walks only what is newer.
+    gc_freeze_survivors: bool = True
     gc_threshold: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
@@ -240,6 +243,7 @@ class Settings:
             stage_recording=env.get(f"{PREFIX}STAGE_RECORDING", cls.stage_recording),
             janus_recordings_dir=_path(env, "JANUS_RECORDINGS_DIR"),
             gc_freeze=_bool(env, "GC_FREEZE", cls.gc_freeze),
+            gc_freeze_survivors=_bool(env, "GC_FREEZE_SURVIVORS", cls.gc_freeze_survivors),
             gc_threshold=_threshold(env, "GC_THRESHOLD", cls.gc_threshold),
         )
 

@@ -30,9 +30,12 @@ async def test_start_up_freezes_the_heap_and_sets_thresholds(
     client = await aiohttp_client(app)
     assert gc.get_threshold() == (40_000, 15, 90)
     assert gc.get_freeze_count() > 0
+    freezing = [callback for callback in gc.callbacks if "after_collection" in repr(callback)]
+    assert len(freezing) == 1  # survivors of each full collection are frozen too
     assert (await client.get("/healthz")).status == 200
     await client.close()
     assert gc.get_freeze_count() == 0  # a stopped app leaves nothing frozen
+    assert freezing[0] not in gc.callbacks
 
 
 async def test_without_freezing_nothing_is_frozen(
@@ -44,3 +47,4 @@ async def test_without_freezing_nothing_is_frozen(
     await aiohttp_client(app)
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+    assert not [callback for callback in gc.callbacks if "after_collection" in repr(callback)]

@@ -30,19 +30,28 @@ def settings(tmp_path: Path, **env: str) -> Settings:
 def test_gc_settings_default_to_a_frozen_heap_and_cpythons_thresholds(tmp_path: Path) -> None:
     chosen = settings(tmp_path)
     assert chosen.gc_freeze is True
+    assert chosen.gc_freeze_survivors is True
     assert chosen.gc_threshold is None
 
 
 def test_gc_settings_from_the_environment(tmp_path: Path) -> None:
-    chosen = settings(tmp_path, GC_FREEZE="off", GC_THRESHOLD="700, 10, 10")
+    chosen = settings(
+        tmp_path, GC_FREEZE="off", GC_FREEZE_SURVIVORS="off", GC_THRESHOLD="700, 10, 10"
+    )
     assert chosen.gc_freeze is False
+    assert chosen.gc_freeze_survivors is False
     assert chosen.gc_threshold == (700, 10, 10)
     assert settings(tmp_path, GC_THRESHOLD="default").gc_threshold is None
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("GC_FREEZE", "maybe"), ("GC_THRESHOLD", "700,10"), ("GC_THRESHOLD", "0,10,10")],
+    [
+        ("GC_FREEZE", "maybe"),
+        ("GC_FREEZE_SURVIVORS", "2"),
+        ("GC_THRESHOLD", "700,10"),
+        ("GC_THRESHOLD", "0,10,10"),
+    ],
 )
 def test_bad_gc_settings_are_refused(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"PRESESSION_{name}"):
@@ -109,3 +118,24 @@ def test_freezer_collects_frozen_garbage_every_ten_minutes_at_least() -> None:
     now[0] = REFREEZE_SECONDS
     assert freezer.check()
     assert gone() is None
+
+
+@pytest.mark.usefixtures("restore_gc")
+def test_a_full_collections_survivors_are_frozen_and_its_garbage_is_gone() -> None:
+    freezer = Freezer(Room().count)
+    gc.callbacks.append(freezer.after_collection)
+    try:
+        gc.unfreeze()
+        kept = [[n] for n in range(1000)]  # alive: survives the collection
+        node = Node()
+        node.itself = node  # garbage: collected, never frozen
+        gone = weakref.ref(node)
+        del node
+        gc.collect(1)  # a young collection freezes nothing
+        assert gc.get_freeze_count() == 0
+        gc.collect()
+        assert gone() is None
+        assert gc.get_freeze_count() >= len(kept)
+        assert gc.get_objects(generation=2) == []  # the next full collection walks only newer
+    finally:
+        gc.callbacks.remove(freezer.after_collection)
