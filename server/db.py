@@ -9,6 +9,7 @@ code locks the parent row (`with_for_update`), which SQLite ignores.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from server.settings import Settings
 from server.sqlite_driver import one_trip_module
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _BEGIN_OPTION = "presession_begin"
 _MIGRATION_LOCK = 0x7072_6573  # any fixed number: the advisory lock migrations take
@@ -43,6 +45,11 @@ class Database:
         if self.is_sqlite:
             self._prepare_sqlite_path(url)
             one_trip = one_trip_module() if url.startswith("sqlite+aiosqlite") else None
+            if one_trip is None and url.startswith("sqlite+aiosqlite"):
+                log.warning(
+                    "database: this aiosqlite has no way into its thread that the one-trip"
+                    " cursor knows; SQLite runs on SQLAlchemy's stock adapter (slower)"
+                )
             options: dict[str, Any] = {"module": one_trip} if one_trip is not None else {}
             self.engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
             _configure_sqlite(self.engine, settings)

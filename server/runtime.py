@@ -13,11 +13,13 @@ loaded machine, stalling every ask and every update. So the serve process
   unfreeze and a full collection: done once most of the connections frozen have gone, and at
   least every `REFREEZE_SECONDS` (one full pause in ten minutes instead of several a minute).
 - freezes the survivors of every full collection as well (`PRESESSION_GC_FREEZE_SURVIVORS`):
-  right after one, everything left is alive, so freezing it is as safe as the freeze after
-  start-up, and the next full collection walks only what came since. Between bursts, a live
-  room keeps making objects that outlive the young generations (each connection's waiting
-  tasks, futures and timers, renewed with every message and ping): 60,000 of them at 1,000
-  connections, which every full collection walked again.
+  right after one, everything left is alive, and the next full collection walks only what
+  came since. Between bursts, a live room keeps making objects that outlive the young
+  generations (each connection's waiting tasks, futures and timers, renewed with every
+  message and ping): 60,000 of them at 1,000 connections, which every full collection walked
+  again. The price: anything alive at a full collection (a request in flight, a connection)
+  that later becomes cyclic garbage is found only at the next unfreeze, which therefore comes
+  every `REFREEZE_SECONDS` whatever the arrivals.
 
 The thresholds can be set too (`PRESESSION_GC_THRESHOLD`); raising them bought nothing that
 the benchmark could tell from noise, so CPython's stay.
@@ -67,16 +69,21 @@ class Freezer:
             gc.freeze()
 
     def check(self) -> bool:
-        """Called every few seconds: freeze again when a burst of arrivals has settled; first
-        unfreeze, so that a full collection finds the departed's cycles, once most frozen
-        connections have gone or `REFREEZE_SECONDS` have passed."""
+        """Called every few seconds: freeze again when a burst of arrivals has settled (first
+        unfreezing, so that a full collection finds the departed's cycles, once most frozen
+        connections have gone); and unfreeze, collect and freeze every `REFREEZE_SECONDS`
+        whatever the arrivals, since a room that never settles would otherwise keep the
+        frozen set's cyclic garbage for ever."""
         now = self._connections()
         settled, self._last_seen = now == self._last_seen, now
-        stale = self._clock() - self._frozen_when >= REFREEZE_SECONDS
-        burst = abs(now - self._frozen_at) >= FREEZE_AFTER_CONNECTIONS
-        if not settled or not (burst or stale):
+        if self._clock() - self._frozen_when >= REFREEZE_SECONDS:
+            gc.unfreeze()
+            self.freeze()
+            log.info("live room: collected the frozen heap and froze it at %d connections", now)
+            return True
+        if not settled or abs(now - self._frozen_at) < FREEZE_AFTER_CONNECTIONS:
             return False
-        if stale or now < self._frozen_at / 2:
+        if now < self._frozen_at / 2:
             gc.unfreeze()  # their cycles can be collected only outside the frozen set
         self.freeze()
         log.info("live room: froze the heap at %d connections", now)
@@ -98,13 +105,15 @@ async def _freezing(app: web.Application) -> AsyncIterator[None]:
     if app[SETTINGS].gc_freeze_survivors:
         gc.callbacks.append(freezer.after_collection)
     task = asyncio.create_task(_check_every(freezer, SETTLE_SECONDS))
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    if freezer.after_collection in gc.callbacks:
-        gc.callbacks.remove(freezer.after_collection)
-    gc.unfreeze()
+    try:
+        yield
+    finally:
+        if freezer.after_collection in gc.callbacks:
+            gc.callbacks.remove(freezer.after_collection)
+        gc.unfreeze()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _check_every(freezer: Freezer, seconds: float) -> None:

@@ -92,7 +92,7 @@ async def test_what_a_statement_leaves_is_read_as_before(sqlite: Database) -> No
     assert nothing == []
 
 
-async def test_a_refused_statement_raises_and_undoes_only_itself(sqlite: Database) -> None:
+async def test_a_refused_statement_raises_and_its_write_leaves_nothing(sqlite: Database) -> None:
     async with sqlite.write() as session:
         session.add(Event(slug="unique", name="first", timezone="UTC"))
 

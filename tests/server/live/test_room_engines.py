@@ -1,6 +1,6 @@
-"""A question's whole course through the live room, on SQLite and on PostgreSQL: the reads
-the room takes its locks with (a question and its answers in one locking statement) are valid
-on both engines."""
+"""A question's whole course through the live room, on SQLite and on PostgreSQL: the locking
+read of a question with its author, mission, addressee and answers (outer joins, locked as the
+question's row only) is valid on both engines."""
 
 from __future__ import annotations
 

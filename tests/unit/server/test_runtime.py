@@ -121,21 +121,30 @@ def test_freezer_collects_frozen_garbage_every_ten_minutes_at_least() -> None:
 
 
 @pytest.mark.usefixtures("restore_gc")
-def test_a_full_collections_survivors_are_frozen_and_its_garbage_is_gone() -> None:
-    freezer = Freezer(Room().count)
+def test_a_full_collections_survivors_are_frozen_until_the_next_refreeze() -> None:
+    room, now = Room(), [0.0]
+    freezer = Freezer(room.count, clock=lambda: now[0])
+    freezer.freeze()
     gc.callbacks.append(freezer.after_collection)
     try:
-        gc.unfreeze()
-        kept = [[n] for n in range(1000)]  # alive: survives the collection
+        kept = [[n] for n in range(1000)]  # alive at the full collection: frozen by it
         node = Node()
-        node.itself = node  # garbage: collected, never frozen
+        node.itself = node  # alive at the full collection too, garbage just after
         gone = weakref.ref(node)
-        del node
+        frozen = gc.get_freeze_count()
         gc.collect(1)  # a young collection freezes nothing
-        assert gc.get_freeze_count() == 0
+        assert gc.get_freeze_count() == frozen
         gc.collect()
-        assert gone() is None
-        assert gc.get_freeze_count() >= len(kept)
+        assert gc.get_freeze_count() >= frozen + len(kept)
         assert gc.get_objects(generation=2) == []  # the next full collection walks only newer
+        del node
+        gc.collect()
+        assert gone() is not None  # frozen garbage: no full collection finds it
+        for minute in range(1, 11):  # a room that never settles: arrivals at every check
+            now[0] = minute * 60.0
+            room.connections += 3
+            refrozen = freezer.check()
+        assert refrozen  # ten minutes: unfrozen, collected and frozen again all the same
+        assert gone() is None
     finally:
         gc.callbacks.remove(freezer.after_collection)
