@@ -331,11 +331,11 @@ async def run_set_up(
         ),
         "gc": [_gc_delta(b["gc"], a["gc"]) for b, a in zip(gc_before, gc_after, strict=True)],
         "walked": [after["walked"] for after in gc_after],
+        "frozen": [after["frozen"] for after in gc_after],
         # In the first server process, which takes the moderator's events: the fan-out phase's
         # `moderate`s, whole and until their commit.
         "moderate_in_server": _since(gc_before[0], gc_after[0], "moderate"),
         "moderate_committed": _since(gc_before[0], gc_after[0], "moderate:committed"),
-        "frozen": [after["frozen"] for after in gc_after],
         # The share of one CPU each server process had while measured (200% = both cores).
         "cpu": [
             (a["cpu"] - b["cpu"]) / (a["wall"] - b["wall"])

@@ -20,6 +20,8 @@ from typing import Any
 
 import aiohttp
 
+from server.runtime import Freezer
+
 NAMESPACE = "/live"
 _EVENT = f"42{NAMESPACE},"
 _ACK = f"43{NAMESPACE},"
@@ -217,13 +219,9 @@ def _freeze_heap() -> None:
     the receipts they fall into. An update (nested question views) makes far more objects to
     parse than the bare emit (one string), so those stalls fell on ours, not on the bare emit."""
 
-    def survivors(phase: str, info: dict[str, int]) -> None:
-        if phase == "stop" and info["generation"] == 2:
-            gc.freeze()
-
-    gc.collect()
-    gc.freeze()
-    gc.callbacks.append(survivors)
+    freezer = Freezer(lambda: 0)
+    freezer.freeze()
+    gc.callbacks.append(freezer.after_collection)
 
 
 async def _ask(askers: list[LeanClient], plan: AskPlan) -> tuple[list[float], int]:

@@ -89,8 +89,8 @@ _ARRIVED: contextvars.ContextVar[tuple[str, float] | None] = contextvars.Context
 
 def _time_events(namespace: Any, room: Any, events: tuple[str, ...]) -> dict[str, list[float]]:
     """How long the server took over each of these events, in seconds: from the event's
-        arrival in the namespace to its answer (the sign-in check, the write, the publication to
-        every audience), and to the start of its first publication (`EVENT:committed`: the sign-in
+    arrival in the namespace to its answer (the sign-in check, the write, the publication to
+    every audience), and to the start of its first publication (`EVENT:committed`: the sign-in
     check, the wait for the session's lock, the write and its commit)."""
     times: dict[str, list[float]] = {}
     for event in events:

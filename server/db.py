@@ -44,13 +44,16 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self._prepare_sqlite_path(url)
-            one_trip = one_trip_module() if url.startswith("sqlite+aiosqlite") else None
-            if one_trip is None and url.startswith("sqlite+aiosqlite"):
-                log.warning(
-                    "database: this aiosqlite has no way into its thread that the one-trip"
-                    " cursor knows; SQLite runs on SQLAlchemy's stock adapter (slower)"
-                )
-            options: dict[str, Any] = {"module": one_trip} if one_trip is not None else {}
+            options: dict[str, Any] = {}
+            if url.startswith("sqlite+aiosqlite"):
+                one_trip = one_trip_module()
+                if one_trip is None:
+                    log.warning(
+                        "database: this aiosqlite has no way into its thread that the one-trip"
+                        " cursor knows; SQLite runs on SQLAlchemy's stock adapter (slower)"
+                    )
+                else:
+                    options["module"] = one_trip
             self.engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
             _configure_sqlite(self.engine, settings)
         else:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -30,6 +31,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 Outcome = tuple[Any, int, int | None, list[Any] | None]
+T = TypeVar("T")
 
 
 class _Executed:
@@ -58,41 +60,44 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return cursor
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        native: Any = self._connection  # aiosqlite's Connection
-
-        def run() -> Outcome:  # in aiosqlite's thread
-            cursor = native._conn.cursor()
-            try:
-                if parameters is None:
-                    cursor.execute(operation)
-                else:
-                    cursor.execute(operation, parameters)
-                rows = cursor.fetchall() if cursor.description else None
-                return cursor.description, cursor.rowcount, cursor.lastrowid, rows
-            finally:
-                cursor.close()
+        def run(cursor: sqlite3.Cursor) -> Outcome:
+            if parameters is None:
+                cursor.execute(operation)
+            else:
+                cursor.execute(operation, parameters)
+            rows = cursor.fetchall() if cursor.description else None
+            return cursor.description, cursor.rowcount, cursor.lastrowid, rows
 
         async with self._adapt_connection._execute_mutex:
             executed: Any = self._cursor  # an _Executed
-            outcome: Outcome = await native._execute(run)
+            outcome = await self._in_thread(run)
             executed.description, executed.rowcount, executed.lastrowid, rows = outcome
             if rows is not None:
                 self._rows = collections.deque(rows)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
-        native: Any = self._connection  # aiosqlite's Connection
-
-        def run() -> int:  # in aiosqlite's thread
-            cursor = native._conn.cursor()
-            try:
-                cursor.executemany(operation, seq_of_parameters)
-                return int(cursor.rowcount)
-            finally:
-                cursor.close()
+        def run(cursor: sqlite3.Cursor) -> int:
+            cursor.executemany(operation, seq_of_parameters)
+            return int(cursor.rowcount)
 
         async with self._adapt_connection._execute_mutex:
             executed: Any = self._cursor  # an _Executed
-            executed.rowcount = await native._execute(run)
+            executed.rowcount = await self._in_thread(run)
+
+    async def _in_thread(self, work: Callable[[sqlite3.Cursor], T]) -> T:
+        """`work` on a new sqlite3 cursor, closed after it, all in one trip to aiosqlite's
+        thread (the caller holds the connection's mutex)."""
+        native: Any = self._connection  # aiosqlite's Connection
+
+        def run() -> T:  # in aiosqlite's thread
+            cursor = native._conn.cursor()
+            try:
+                return work(cursor)
+            finally:
+                cursor.close()
+
+        result: T = await native._execute(run)
+        return result
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
